@@ -1,0 +1,66 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+
+/** A stack's configuration as read from its `Pulumi.<stack>.yaml`, in the form a program receives it. */
+export interface StackFileConfig {
+  /** Full keys to values; structured values are JSON-encoded, as the Pulumi runtime passes them. */
+  config: Record<string, string>;
+  /** Full keys whose values are encrypted (`secure:`) in the file. */
+  secretKeys: string[];
+}
+
+/**
+ * Value given to a program for each encrypted key when the file is read without the stack's
+ * passphrase. It is never printed: every secret renders as `[secret]`.
+ */
+export function placeholderSecret(key: string): string {
+  return `placeholder-for-${key}`;
+}
+
+function isSecure(value: unknown): boolean {
+  return value !== null && typeof value === "object" && Object.keys(value).length === 1 && "secure" in value;
+}
+
+/** Replaces encrypted leaves of a structured value; returns whether any was found. */
+function replaceSecure(value: unknown, key: string, found: { secret: boolean }): unknown {
+  if (isSecure(value)) {
+    found.secret = true;
+    return placeholderSecret(key);
+  }
+  if (Array.isArray(value)) {
+    return value.map((v, i) => replaceSecure(v, `${key}[${i}]`, found));
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`, found)]));
+  }
+  return value;
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` from `projectDir`. Encrypted values are replaced by placeholders, so
+ * the result is fit for rendering under mocks, never for deploying.
+ */
+export function readStackFile(stack: string, projectDir: string): StackFileConfig {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`Stack configuration file ${file} could not be read; create it or pick an existing stack.`, {
+      cause: err,
+    });
+  }
+  const document = YAML.parse(text) as { config?: Record<string, unknown> } | null;
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(document?.config ?? {})) {
+    const found = { secret: false };
+    const plain = replaceSecure(value, key, found);
+    if (found.secret) {
+      secretKeys.push(key);
+    }
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
+  }
+  return { config, secretKeys };
+}
