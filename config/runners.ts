@@ -1,33 +1,884 @@
 import { z } from "zod";
 import type { FamilyDefinition } from "./load";
 import { Secret } from "./secret";
+import { isQuantity, parseQuantity } from "../components/guardrails/quantity";
 
-const secret = z.instanceof(Secret).optional();
+/** How a scale set runs job containers: plain runner, ARC's Docker sidecar, or pods per container step. */
+export type ContainerMode = "none" | "dind" | "kubernetes";
 
-/** Configuration keys of a `runners-<env>` stack, before defaults are filled in. */
-const runnersSchema = z.strictObject({
-  /** Stack whose outputs carry the cache endpoints; default `caches-<environment>`. */
-  cachesStack: z.string().min(1).optional(),
-  /** GitHub App ID the scale sets authenticate with. */
-  githubAppId: secret,
-  /** Installation ID of the GitHub App in the organization or repository. */
-  githubAppInstallationId: secret,
-  /** PEM private key of the GitHub App. */
-  githubAppPrivateKey: secret,
-  /** Token that pulls runner images from ghcr.io; requires `ghcrUsername`. */
-  ghcrToken: secret,
-  /** Account the `ghcrToken` belongs to. */
-  ghcrUsername: z.string().min(1).optional(),
-  /** Runner fleet settings. */
-  runners: z.record(z.string(), z.unknown()).optional(),
+/** A build cache a lane is wired to: `attic` (Nix binary cache) or `bazel` (Bazel remote cache). */
+export type CacheKind = "attic" | "bazel";
+
+/** Whether a GitHub config URL names an organization or a single repository. */
+export type GithubScope = "organization" | "repository";
+
+/** CPU and memory of one container, as Kubernetes quantities. */
+export interface ResourceList {
+  /** CPU quantity, such as `500m` or `4`. */
+  cpu: string;
+  /** Memory quantity, such as `1Gi`. */
+  memory: string;
+}
+
+/** Requests and limits of the runner container. */
+export interface Resources {
+  /** Guaranteed share the scheduler reserves. */
+  requests: ResourceList;
+  /** Ceiling the kubelet enforces. */
+  limits: ResourceList;
+}
+
+/** Work volume that `kubernetes` container mode mounts for job containers. */
+export interface WorkVolumeClaim {
+  /** Storage class of the claim, such as `standard`. */
+  storageClassName: string;
+  /** Requested size, such as `10Gi`. */
+  size: string;
+  /** Access modes of the claim; default `["ReadWriteOnce"]`. */
+  accessModes: string[];
+}
+
+/** GitHub App credentials one scale set registers with. Every value is a secret. */
+export interface GithubAppCredentials {
+  /** Numeric ID of the GitHub App. */
+  appId: Secret;
+  /** ID of the App's installation in the organization or repository. */
+  installationId: Secret;
+  /** PEM private key of the App. */
+  privateKey: Secret;
+}
+
+/** One ARC runner scale set, with every default filled in. */
+export interface ScaleSetConfig {
+  /** Helm release name and map key, such as `gh-nix`. */
+  releaseName: string;
+  /** Configuration key the scale set came from, for messages: `runners.lanes.gh-nix`. */
+  configKey: string;
+  /** Label jobs name in `runs-on`; ARC's `runnerScaleSetName`. */
+  label: string;
+  /** Whether a Helm release is installed for this scale set. */
+  enabled: boolean;
+  /** Idle runners kept ready; ARC's `minRunners`. */
+  minRunners: number;
+  /** Ceiling of concurrent runners; ARC's `maxRunners`. */
+  maxRunners: number;
+  /** GitHub runner group the scale set registers in; default `default`. */
+  runnerGroup: string;
+  /** Requests and limits of the runner container. */
+  resources: Resources;
+  /** How job containers run. */
+  containerMode: ContainerMode;
+  /** Work volume claim; present exactly when `containerMode` is `kubernetes`. */
+  workVolumeClaim?: WorkVolumeClaim;
+  /** Runner image, pinned by tag or digest. */
+  image: string;
+  /** Extra plain environment variables of the runner container. */
+  env: Readonly<Record<string, string>>;
+  /** Caches whose endpoints the runner container receives. */
+  caches: readonly CacheKind[];
+  /** PriorityClass of runner pods, when set. */
+  priorityClassName?: string;
+  /** `https://github.com/ORG` or `https://github.com/OWNER/REPO`. */
+  githubConfigUrl: string;
+  /** Scope named by `githubConfigUrl`. */
+  scope: GithubScope;
+  /** Name of the Kubernetes Secret holding this scale set's GitHub App credentials. */
+  githubConfigSecret: string;
+  /** Credentials written to `githubConfigSecret`. */
+  credentials: GithubAppCredentials;
+}
+
+/** Helm chart coordinates. */
+export interface ChartConfig {
+  /** Chart name, such as `gha-runner-scale-set`. */
+  chart: string;
+  /** Exact chart version. */
+  version: string;
+  /** OCI repository the chart is pulled from. */
+  repository: string;
+  /** Helm install and upgrade timeout, in seconds. */
+  timeoutSeconds: number;
+}
+
+/** The ARC controller release. */
+export interface ControllerConfig extends ChartConfig {
+  /** Helm release name; the controller's service account is `<releaseName>-gha-rs-controller`. */
+  releaseName: string;
+  /** Namespace of the controller. */
+  namespace: string;
+  /** ARC's `flags.updateStrategy`: `eventual` waits for running jobs before applying scale set changes. */
+  updateStrategy: "eventual" | "immediate";
+  /** ARC's `flags.logLevel`. */
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** Requests and limits of the controller container. */
+  resources: Resources;
+}
+
+/** The pod cleanup CronJob of the runner namespace. */
+export interface CleanupConfig {
+  /** Whether the CronJob and its RBAC are created. */
+  enabled: boolean;
+  /** Cron schedule, five fields. */
+  schedule: string;
+  /** Image with a shell, `kubectl` and `jq`, pinned by tag or digest. */
+  image: string;
+  /** Age in seconds after which a pod stuck Terminating is force-deleted. */
+  terminatingSeconds: number;
+  /** Age in seconds after which a Succeeded pod is deleted. */
+  succeededSeconds: number;
+  /** Age in seconds after which a Failed pod is deleted. */
+  failedSeconds: number;
+}
+
+/** Namespace guardrails applied to the runner namespace. */
+export interface GuardrailsConfig {
+  /** Whether the default-deny ingress NetworkPolicy is created. */
+  networkPolicy: { enabled: boolean };
+  /** ResourceQuota of the namespace. */
+  resourceQuota: { enabled: boolean; cpu: string; memory: string; pods: number };
+  /** LimitRange of the namespace; `max` is raised to fit the largest scale set's limits. */
+  limitRange: { enabled: boolean; default: ResourceList; defaultRequest: ResourceList; max: ResourceList };
+  /** Cluster-wide PriorityClasses, by name, with their values. */
+  priorityClasses: { enabled: boolean; classes: Readonly<Record<string, number>> };
+  /** Cleanup CronJob. */
+  cleanup: CleanupConfig;
+}
+
+/** Registry pull secret for runner images on ghcr.io. */
+export interface RegistryPullConfig {
+  /** Name of the `kubernetes.io/dockerconfigjson` Secret in both ARC namespaces. */
+  secretName: string;
+  /** Registry host the credentials are for. */
+  server: string;
+  /** Account the token belongs to. */
+  username: string;
+  /** Token with `read:packages`. */
+  token: Secret;
+}
+
+/** Parsed configuration of a `runners-<env>` stack, every default applied. */
+export interface RunnersConfig {
+  /** Stack whose outputs carry the cache endpoints; undefined means `caches-<environment>`. */
+  cachesStack?: string;
+  /** Organization or repository URL of the default lanes. */
+  githubConfigUrl: string;
+  /** Namespace of the scale sets and their runners. */
+  runnerNamespace: string;
+  /** The ARC controller release. */
+  controller: ControllerConfig;
+  /** The scale-set chart used for every scale set. */
+  scaleSetChart: ChartConfig;
+  /** Default lanes and extra scale sets, enabled or not, lanes first. */
+  scaleSets: readonly ScaleSetConfig[];
+  /** Guardrails of the runner namespace. */
+  guardrails: GuardrailsConfig;
+  /** Registry pull secret; present only when `ghcrToken` is configured. */
+  registryPull?: RegistryPullConfig;
+}
+
+/** Runner image of every scale set unless a lane sets its own. */
+export const DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.328.0";
+
+/** Image of the cleanup CronJob: Alpine with kubectl and jq. */
+export const DEFAULT_CLEANUP_IMAGE = "docker.io/alpine/k8s:1.31.4";
+
+/** Repository both ARC charts are published to. */
+export const ARC_CHART_REPOSITORY = "oci://ghcr.io/actions/actions-runner-controller-charts";
+
+/** ARC chart version this program was written against. */
+export const ARC_CHART_VERSION = "0.13.1";
+
+const HEAVY_RESOURCES: Resources = {
+  requests: { cpu: "500m", memory: "1Gi" },
+  limits: { cpu: "4", memory: "8Gi" },
+};
+
+const LIGHT_RESOURCES: Resources = {
+  requests: { cpu: "100m", memory: "256Mi" },
+  limits: { cpu: "2", memory: "4Gi" },
+};
+
+// Values every scale set starts from; a lane or extra scale set overrides any of them.
+const SCALE_SET_DEFAULTS = {
+  enabled: true,
+  minRunners: 0,
+  maxRunners: 5,
+  runnerGroup: "default",
+  resources: HEAVY_RESOURCES,
+  containerMode: "none",
+  image: DEFAULT_RUNNER_IMAGE,
+  env: {},
+  caches: [],
+};
+
+/** The default lanes, keyed by Helm release name. */
+export const DEFAULT_LANES: Readonly<Record<string, Record<string, unknown>>> = {
+  "gh-nix": { ...SCALE_SET_DEFAULTS, label: "tinyland-nix", caches: ["attic", "bazel"] },
+  "gh-docker": {
+    ...SCALE_SET_DEFAULTS,
+    label: "tinyland-docker",
+    resources: LIGHT_RESOURCES,
+    caches: ["bazel"],
+  },
+  "gh-dind": { ...SCALE_SET_DEFAULTS, label: "tinyland-dind", enabled: false, containerMode: "dind" },
+};
+
+// Helm rejects release names longer than 53 characters; they must also be DNS-1123 labels.
+const RELEASE_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,51}[a-z0-9])?$/;
+const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const LABEL_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// GitHub account names are letters, digits and single dashes, at most 39 characters.
+const GITHUB_URL_PATTERN =
+  /^https:\/\/github\.com\/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:\/([A-Za-z0-9._-]+))?$/;
+// Environment names that suggest a credential: such values belong in a Secret, never in Helm values.
+const CREDENTIAL_NAME_PATTERN = /(TOKEN|PASSWORD|PASSWD|SECRET|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)/i;
+const CRON_FIELD_PATTERN = /^[0-9*/,-]+$/;
+
+/** Environment variable names the program sets from the caches stack, by cache. */
+export const CACHE_ENV_NAMES: Readonly<Record<CacheKind, readonly string[]>> = {
+  attic: ["NIX_CONFIG", "ATTIC_SERVER", "ATTIC_CACHE"],
+  bazel: ["BAZEL_REMOTE_CACHE"],
+};
+
+/** Returns why `image` is not pinned, or undefined when it carries a version tag or a digest. */
+export function imagePinProblem(image: string): string | undefined {
+  if (/\s/.test(image) || image.length === 0) {
+    return "must be an image reference without spaces";
+  }
+  const [name, digest] = image.split("@", 2);
+  if (digest !== undefined) {
+    return /^sha256:[a-f0-9]{64}$/.test(digest)
+      ? undefined
+      : "must end in a sha256 digest of 64 hex digits after @";
+  }
+  const lastSlash = name.lastIndexOf("/");
+  const colon = name.indexOf(":", lastSlash + 1);
+  if (colon < 0) {
+    return "must be pinned to a version tag or digest, not left untagged";
+  }
+  const tag = name.slice(colon + 1);
+  if (tag === "latest") {
+    return "must be pinned to a version tag or digest, not `latest`";
+  }
+  return tag.length === 0 ? "must not end in an empty tag" : undefined;
+}
+
+/** Returns the scope a valid GitHub config URL names. */
+export function githubScope(url: string): GithubScope {
+  const match = GITHUB_URL_PATTERN.exec(url);
+  return match?.[2] === undefined ? "organization" : "repository";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field schemas. zod's built-in messages read "Invalid input: ...", so every check carries a rule
+// phrase here, and `withAcceptedValues` below attaches an accepted value to each problem.
+
+const text = z.string().min(1, "must not be empty");
+const count = z.number().int("must be a whole number").min(0, "must be at least 0");
+const seconds = z.number().int("must be a whole number of seconds").min(1, "must be at least 1 second");
+const cpu = z
+  .string()
+  .refine((v) => isQuantity(v) && parseQuantity(v) > 0, "must be a positive CPU quantity");
+const memory = z
+  .string()
+  .refine((v) => isQuantity(v) && parseQuantity(v) > 0, "must be a positive memory quantity");
+const kubernetesName = z
+  .string()
+  .regex(KUBERNETES_NAME_PATTERN, "must be a DNS-1123 label (lower-case letters, digits, dashes)");
+const pinnedImage = z.string().superRefine((image, ctx) => {
+  const problem = imagePinProblem(image);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: "custom", message: problem, params: { accepted: DEFAULT_RUNNER_IMAGE } });
+  }
+});
+const githubUrl = z
+  .string()
+  .regex(
+    GITHUB_URL_PATTERN,
+    "must be https://github.com/ORG or https://github.com/OWNER/REPO, without a trailing slash",
+  );
+
+const resourceListSchema = z.strictObject({ cpu, memory });
+const resourcesSchema = z.strictObject({ requests: resourceListSchema, limits: resourceListSchema });
+
+const workVolumeClaimSchema = z.strictObject({
+  storageClassName: kubernetesName,
+  size: memory,
+  accessModes: z
+    .array(z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]))
+    .min(1)
+    .default(["ReadWriteOnce"]),
 });
 
-/** Parsed configuration of a `runners-<env>` stack. */
-export type RunnersConfig = z.infer<typeof runnersSchema>;
+const scaleSetFields = {
+  label: z.string().regex(LABEL_PATTERN, "must be letters, digits, dots, dashes and underscores"),
+  enabled: z.boolean(),
+  minRunners: count,
+  maxRunners: count,
+  runnerGroup: text,
+  resources: resourcesSchema,
+  containerMode: z.enum(["none", "dind", "kubernetes"]),
+  workVolumeClaim: workVolumeClaimSchema.optional(),
+  image: pinnedImage,
+  env: z.record(z.string().regex(ENV_NAME_PATTERN, "must be a valid environment variable name"), z.string()),
+  caches: z.array(z.enum(["attic", "bazel"])),
+  priorityClassName: kubernetesName.optional(),
+};
+
+const laneSchema = z.strictObject(scaleSetFields);
+
+const extraScaleSetSchema = z.strictObject({
+  ...scaleSetFields,
+  githubConfigUrl: githubUrl,
+  /** Key in `flywheel:extraGithubApps` holding this scale set's App credentials. */
+  githubApp: text,
+  /** Name of its credentials Secret; default `<release name>-github-app`. */
+  githubConfigSecret: kubernetesName.optional(),
+});
+
+/** Deep-merges plain objects; arrays and scalars in `override` replace those in `base`. */
+function mergeDefaults(base: unknown, override: unknown): unknown {
+  const isPlain = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isPlain(base) || !isPlain(override)) {
+    return override === undefined ? base : override;
+  }
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    merged[key] = mergeDefaults(base[key], value);
+  }
+  return merged;
+}
+
+/** Fills each entry of a keyed map with the defaults of its key, or with `fallback` for a new key. */
+function withEntryDefaults(defaults: Readonly<Record<string, unknown>>, fallback: unknown) {
+  return (value: unknown): unknown => {
+    if (value === undefined) {
+      return { ...defaults };
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return value;
+    }
+    const entries = value as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...defaults };
+    for (const [key, entry] of Object.entries(entries)) {
+      merged[key] = mergeDefaults(defaults[key] ?? fallback, entry);
+    }
+    return merged;
+  };
+}
+
+const controllerSchema = z.strictObject({
+  chart: text.default("gha-runner-scale-set-controller"),
+  version: text.default(ARC_CHART_VERSION),
+  repository: text.default(ARC_CHART_REPOSITORY),
+  timeoutSeconds: seconds.default(600),
+  releaseName: z
+    .string()
+    .regex(RELEASE_NAME_PATTERN, "must be a Helm release name")
+    .default("arc-controller"),
+  namespace: kubernetesName.default("arc-systems"),
+  updateStrategy: z.enum(["eventual", "immediate"]).default("eventual"),
+  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  resources: z.preprocess(
+    (v) =>
+      mergeDefaults(
+        { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+        v,
+      ),
+    resourcesSchema,
+  ),
+});
+
+const scaleSetChartSchema = z.strictObject({
+  chart: text.default("gha-runner-scale-set"),
+  version: text.default(ARC_CHART_VERSION),
+  repository: text.default(ARC_CHART_REPOSITORY),
+  timeoutSeconds: seconds.default(600),
+});
+
+const guardrailsSchema = z.strictObject({
+  networkPolicy: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  resourceQuota: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      cpu: cpu.default("16"),
+      memory: memory.default("32Gi"),
+      pods: count.default(50),
+    })
+    .prefault({}),
+  limitRange: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      default: resourceListSchema.prefault({ cpu: "1", memory: "1Gi" }),
+      defaultRequest: resourceListSchema.prefault({ cpu: "100m", memory: "128Mi" }),
+      max: resourceListSchema.prefault({ cpu: "4", memory: "8Gi" }),
+    })
+    .prefault({}),
+  priorityClasses: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      classes: z
+        .record(
+          kubernetesName,
+          z.number().int("must be a whole number").max(1_000_000_000, "must be at most 1000000000"),
+        )
+        .default({ "arc-runner-high": 1000, "arc-runner-low": 100 }),
+    })
+    .prefault({}),
+  cleanup: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      schedule: z
+        .string()
+        .refine(
+          (s) =>
+            s.trim().split(/\s+/).length === 5 &&
+            s
+              .trim()
+              .split(/\s+/)
+              .every((f) => CRON_FIELD_PATTERN.test(f)),
+          "must be a five-field cron schedule",
+        )
+        .default("*/5 * * * *"),
+      image: pinnedImage.default(DEFAULT_CLEANUP_IMAGE),
+      terminatingSeconds: seconds.default(300),
+      succeededSeconds: seconds.default(600),
+      failedSeconds: seconds.default(1800),
+    })
+    .prefault({}),
+});
+
+const runnersSectionSchema = z.strictObject({
+  githubConfigUrl: githubUrl,
+  namespace: kubernetesName.default("arc-runners"),
+  githubConfigSecret: kubernetesName.default("github-app-secret"),
+  controller: controllerSchema.prefault({} as z.input<typeof controllerSchema>),
+  scaleSetChart: scaleSetChartSchema.prefault({}),
+  lanes: z.preprocess(withEntryDefaults(DEFAULT_LANES, SCALE_SET_DEFAULTS), z.record(z.string(), laneSchema)),
+  extraScaleSets: z.preprocess(
+    withEntryDefaults({}, SCALE_SET_DEFAULTS),
+    z.record(z.string(), extraScaleSetSchema),
+  ),
+  guardrails: guardrailsSchema.prefault({}),
+  registry: z
+    .strictObject({
+      server: text.default("ghcr.io"),
+      pullSecretName: kubernetesName.default("ghcr-auth"),
+    })
+    .prefault({}),
+});
+
+// Pulumi hands a secret like `123456` to the program as JSON, so it can arrive as a number that the
+// loader did not wrap; it is wrapped here so that it never prints.
+const secretValue = z.preprocess(
+  (v) => (typeof v === "number" ? new Secret(String(v)) : v),
+  z.instanceof(Secret, { error: "must be set with pulumi config set --secret" }),
+);
+
+const githubAppSchema = z.strictObject({
+  appId: secretValue,
+  installationId: secretValue,
+  privateKey: secretValue,
+});
+
+const inputSchema = z.strictObject({
+  cachesStack: text.optional(),
+  githubAppId: secretValue.optional(),
+  githubAppInstallationId: secretValue.optional(),
+  githubAppPrivateKey: secretValue.optional(),
+  ghcrToken: secretValue.optional(),
+  ghcrUsername: text.optional(),
+  extraGithubApps: z.record(z.string(), githubAppSchema).optional(),
+  runners: runnersSectionSchema.optional(),
+});
+
+type RunnersInput = z.output<typeof inputSchema>;
+type Issue = { path: PropertyKey[]; message: string; accepted: string };
+
+/** Configuration keys the program requires, with the command that sets each. */
+const REQUIRED_SECRETS = ["githubAppId", "githubAppInstallationId", "githubAppPrivateKey"] as const;
+
+function checkCredentials(input: RunnersInput, report: (issue: Issue) => void): void {
+  for (const key of REQUIRED_SECRETS) {
+    if (input[key] === undefined) {
+      report({
+        path: [key],
+        message: "is required",
+        accepted: `pulumi config set --secret flywheel:${key} <value>`,
+      });
+    }
+  }
+  if (input.ghcrToken !== undefined && input.ghcrUsername === undefined) {
+    report({
+      path: ["ghcrUsername"],
+      message: "is required when flywheel:ghcrToken is set",
+      accepted: "pulumi config set flywheel:ghcrUsername <account that owns the token>",
+    });
+  }
+  if (input.ghcrUsername !== undefined && input.ghcrToken === undefined) {
+    report({
+      path: ["ghcrToken"],
+      message: "is required when flywheel:ghcrUsername is set",
+      accepted: "pulumi config set --secret flywheel:ghcrToken <token with read:packages>",
+    });
+  }
+  if (input.runners === undefined) {
+    report({
+      path: ["runners", "githubConfigUrl"],
+      message: "is required",
+      accepted: "pulumi config set --path flywheel:runners.githubConfigUrl https://github.com/ORG",
+    });
+  }
+}
+
+type ScaleSetInput = z.output<typeof laneSchema> & {
+  githubConfigUrl?: string;
+  githubApp?: string;
+  githubConfigSecret?: string;
+};
+
+function checkScaleSet(
+  path: PropertyKey[],
+  scaleSet: ScaleSetInput,
+  input: RunnersInput,
+  report: (issue: Issue) => void,
+): void {
+  if (!RELEASE_NAME_PATTERN.test(String(path[path.length - 1]))) {
+    report({
+      path,
+      message:
+        "must be keyed by a Helm release name: lower-case letters, digits and dashes, at most 53 characters",
+      accepted: "gh-nix",
+    });
+  }
+  if (scaleSet.minRunners > scaleSet.maxRunners) {
+    report({
+      path: [...path, "minRunners"],
+      message: `must not exceed maxRunners (${scaleSet.maxRunners})`,
+      accepted: String(scaleSet.maxRunners),
+    });
+  }
+  for (const kind of ["cpu", "memory"] as const) {
+    const request = scaleSet.resources.requests[kind];
+    const limit = scaleSet.resources.limits[kind];
+    if (parseQuantity(request) > parseQuantity(limit)) {
+      report({
+        path: [...path, "resources", "requests", kind],
+        message: `must not exceed the limit (${limit})`,
+        accepted: limit,
+      });
+    }
+  }
+  if (scaleSet.containerMode === "kubernetes" && scaleSet.workVolumeClaim === undefined) {
+    report({
+      path: [...path, "workVolumeClaim"],
+      message: "is required when containerMode is kubernetes",
+      accepted: '{"storageClassName": "standard", "size": "10Gi"}',
+    });
+  }
+  if (scaleSet.containerMode !== "kubernetes" && scaleSet.workVolumeClaim !== undefined) {
+    report({
+      path: [...path, "workVolumeClaim"],
+      message: "applies only when containerMode is kubernetes",
+      accepted: "remove it or set containerMode to kubernetes",
+    });
+  }
+  const managed = scaleSet.caches.flatMap((cache) => CACHE_ENV_NAMES[cache]);
+  for (const [name, value] of Object.entries(scaleSet.env)) {
+    if (managed.includes(name)) {
+      report({
+        path: [...path, "env", name],
+        message: "is set from the caches stack outputs and must not be overridden",
+        accepted: "remove it, or drop the cache from caches",
+      });
+    }
+    if (CREDENTIAL_NAME_PATTERN.test(name)) {
+      report({
+        path: [...path, "env", name],
+        message: "looks like a credential, and Helm values are stored in plain text",
+        accepted: "remove it and mount the value from a Kubernetes Secret",
+      });
+    }
+    if (name === "DOCKER_HOST" && /^tcp:/i.test(value)) {
+      report({
+        path: [...path, "env", name],
+        message: "must not point at a TCP Docker daemon, because ARC's dind sidecar listens on a unix socket",
+        accepted: "remove it and set containerMode to dind",
+      });
+    }
+  }
+  if (scaleSet.githubApp !== undefined && input.extraGithubApps?.[scaleSet.githubApp] === undefined) {
+    report({
+      path: [...path, "githubApp"],
+      message: `names flywheel:extraGithubApps.${scaleSet.githubApp}, which is not set`,
+      accepted: `pulumi config set --secret --path flywheel:extraGithubApps.${scaleSet.githubApp}.privateKey <PEM> (and appId, installationId)`,
+    });
+  }
+}
+
+function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void {
+  const runners = input.runners;
+  if (runners === undefined) {
+    return;
+  }
+  const entries: Array<{ path: PropertyKey[]; scaleSet: ScaleSetInput; url: string }> = [
+    ...Object.entries(runners.lanes).map(([key, lane]) => ({
+      path: ["runners", "lanes", key],
+      scaleSet: lane as ScaleSetInput,
+      url: runners.githubConfigUrl,
+    })),
+    ...Object.entries(runners.extraScaleSets).map(([key, extra]) => ({
+      path: ["runners", "extraScaleSets", key],
+      scaleSet: extra as ScaleSetInput,
+      url: extra.githubConfigUrl,
+    })),
+  ];
+
+  const releases = new Map<string, string>();
+  // Only enabled scale sets can collide at run time, so a disabled lane may keep a label that
+  // another lane took over.
+  const labels = new Map<string, string>();
+  for (const { path, scaleSet, url } of entries) {
+    checkScaleSet(path, scaleSet, input, report);
+    const release = String(path[path.length - 1]);
+    const key = path.join(".");
+    const sameRelease = releases.get(release);
+    if (sameRelease !== undefined) {
+      report({
+        path,
+        message: `uses the Helm release name of flywheel:${sameRelease} in the same namespace`,
+        accepted: "rename one of the two keys",
+      });
+    }
+    releases.set(release, key);
+    if (!scaleSet.enabled) {
+      continue;
+    }
+    const scope = `${url.toLowerCase()} ${scaleSet.runnerGroup}`;
+    const labelKey = `${scope} ${scaleSet.label}`;
+    const sameLabel = labels.get(labelKey);
+    if (sameLabel !== undefined) {
+      report({
+        path: [...path, "label"],
+        message: `duplicates the label of flywheel:${sameLabel} in ${url}, runner group ${scaleSet.runnerGroup}`,
+        accepted: `${scaleSet.label}-2, or another runnerGroup`,
+      });
+    }
+    labels.set(labelKey, key);
+  }
+
+  const classes = runners.guardrails.priorityClasses;
+  for (const { path, scaleSet } of entries) {
+    const name = scaleSet.priorityClassName;
+    if (name !== undefined && classes.enabled && classes.classes[name] === undefined) {
+      report({
+        path: [...path, "priorityClassName"],
+        message: "must name one of guardrails.priorityClasses.classes",
+        accepted: Object.keys(classes.classes).join(" or "),
+      });
+    }
+  }
+  checkGuardrails(input, report);
+}
+
+function checkGuardrails(input: RunnersInput, report: (issue: Issue) => void): void {
+  const guardrails = input.runners?.guardrails;
+  if (guardrails === undefined) {
+    return;
+  }
+  const limits = guardrails.limitRange;
+  for (const kind of ["cpu", "memory"] as const) {
+    if (parseQuantity(limits.defaultRequest[kind]) > parseQuantity(limits.default[kind])) {
+      report({
+        path: ["runners", "guardrails", "limitRange", "defaultRequest", kind],
+        message: `must not exceed limitRange.default.${kind} (${limits.default[kind]})`,
+        accepted: limits.default[kind],
+      });
+    }
+    if (parseQuantity(limits.default[kind]) > parseQuantity(limits.max[kind])) {
+      report({
+        path: ["runners", "guardrails", "limitRange", "default", kind],
+        message: `must not exceed limitRange.max.${kind} (${limits.max[kind]})`,
+        accepted: limits.max[kind],
+      });
+    }
+  }
+  const cleanup = guardrails.cleanup;
+  if (cleanup.enabled && cleanup.terminatingSeconds > cleanup.succeededSeconds) {
+    report({
+      path: ["runners", "guardrails", "cleanup", "terminatingSeconds"],
+      message: `must not exceed succeededSeconds (${cleanup.succeededSeconds})`,
+      accepted: "300",
+    });
+  }
+}
+
+function toScaleSet(
+  configKey: string,
+  releaseName: string,
+  scaleSet: ScaleSetInput,
+  githubConfigUrl: string,
+  githubConfigSecret: string,
+  credentials: GithubAppCredentials,
+): ScaleSetConfig {
+  return {
+    releaseName,
+    configKey,
+    label: scaleSet.label,
+    enabled: scaleSet.enabled,
+    minRunners: scaleSet.minRunners,
+    maxRunners: scaleSet.maxRunners,
+    runnerGroup: scaleSet.runnerGroup,
+    resources: scaleSet.resources,
+    containerMode: scaleSet.containerMode,
+    workVolumeClaim: scaleSet.workVolumeClaim,
+    image: scaleSet.image,
+    env: scaleSet.env,
+    caches: [...new Set(scaleSet.caches)],
+    priorityClassName: scaleSet.priorityClassName,
+    githubConfigUrl,
+    scope: githubScope(githubConfigUrl),
+    githubConfigSecret,
+    credentials,
+  };
+}
+
+/** Builds the parsed configuration; runs only after every check passed. */
+function toRunnersConfig(input: RunnersInput): RunnersConfig {
+  const runners = input.runners!;
+  const primary: GithubAppCredentials = {
+    appId: input.githubAppId!,
+    installationId: input.githubAppInstallationId!,
+    privateKey: input.githubAppPrivateKey!,
+  };
+  const lanes = Object.entries(runners.lanes).map(([key, lane]) =>
+    toScaleSet(
+      `runners.lanes.${key}`,
+      key,
+      lane,
+      runners.githubConfigUrl,
+      runners.githubConfigSecret,
+      primary,
+    ),
+  );
+  const extras = Object.entries(runners.extraScaleSets).map(([key, extra]) =>
+    toScaleSet(
+      `runners.extraScaleSets.${key}`,
+      key,
+      extra,
+      extra.githubConfigUrl,
+      extra.githubConfigSecret ?? `${key}-github-app`,
+      input.extraGithubApps![extra.githubApp],
+    ),
+  );
+  return {
+    cachesStack: input.cachesStack,
+    githubConfigUrl: runners.githubConfigUrl,
+    runnerNamespace: runners.namespace,
+    controller: runners.controller,
+    scaleSetChart: runners.scaleSetChart,
+    scaleSets: [...lanes, ...extras],
+    guardrails: runners.guardrails,
+    registryPull:
+      input.ghcrToken === undefined
+        ? undefined
+        : {
+            secretName: runners.registry.pullSecretName,
+            server: runners.registry.server,
+            username: input.ghcrUsername!,
+            token: input.ghcrToken,
+          },
+  };
+}
+
+// Accepted values for problems that zod's built-in checks raise, by the last key of the path.
+const ACCEPTED_BY_FIELD: Readonly<Record<string, string>> = {
+  githubConfigUrl: "https://github.com/tinyland-example",
+  label: "tinyland-nix",
+  enabled: "true",
+  minRunners: "0",
+  maxRunners: "5",
+  runnerGroup: "default",
+  containerMode: "none, dind or kubernetes",
+  image: DEFAULT_RUNNER_IMAGE,
+  cpu: "500m",
+  memory: "1Gi",
+  size: "10Gi",
+  storageClassName: "standard",
+  caches: '["attic", "bazel"]',
+  namespace: "arc-runners",
+  timeoutSeconds: "600",
+  updateStrategy: "eventual",
+  logLevel: "info",
+  pods: "50",
+  schedule: "*/5 * * * *",
+};
+
+/** Rewrites one of zod's built-in messages as a rule phrase. */
+function rulePhrase(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") {
+    return issue.message.endsWith("received undefined") ? "is required" : `must be a ${issue.expected}`;
+  }
+  if (issue.code === "invalid_value") {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  }
+  return issue.message;
+}
+
+/**
+ * Wraps the schema so that every problem carries an accepted value (zod's built-in checks have no
+ * place for one), and unknown keys keep the form the loader reports.
+ */
+function withAcceptedValues(schema: z.ZodType<RunnersConfig, unknown>): z.ZodType<RunnersConfig, unknown> {
+  return z.unknown().transform((value, ctx) => {
+    const result = schema.safeParse(value);
+    if (result.success) {
+      return result.data;
+    }
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys" || issue.code === "custom") {
+        ctx.addIssue(issue as z.core.$ZodRawIssue);
+        continue;
+      }
+      const field = [...issue.path].reverse().find((p) => typeof p === "string" && p in ACCEPTED_BY_FIELD);
+      ctx.addIssue({
+        code: "custom",
+        path: [...issue.path],
+        message: rulePhrase(issue),
+        params: { accepted: field === undefined ? undefined : ACCEPTED_BY_FIELD[field as string] },
+      });
+    }
+    return z.NEVER;
+  }) as unknown as z.ZodType<RunnersConfig, unknown>;
+}
+
+const runnersSchema = withAcceptedValues(
+  inputSchema
+    .superRefine((input, ctx) => {
+      const report = (issue: Issue): void =>
+        ctx.addIssue({
+          code: "custom",
+          path: issue.path,
+          message: issue.message,
+          params: { accepted: issue.accepted },
+        });
+      checkCredentials(input, report);
+      checkRunners(input, report);
+    })
+    .transform(toRunnersConfig),
+);
 
 /** Configuration keys of the runners family. */
 export const runnersFamily: FamilyDefinition<RunnersConfig> = {
   family: "runners",
   schema: runnersSchema,
-  secretKeys: ["githubAppId", "githubAppInstallationId", "githubAppPrivateKey", "ghcrToken"],
+  secretKeys: [
+    "githubAppId",
+    "githubAppInstallationId",
+    "githubAppPrivateKey",
+    "ghcrToken",
+    "extraGithubApps",
+  ],
 };
