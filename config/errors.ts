@@ -12,35 +12,107 @@ export interface ConfigProblem {
 
 /**
  * Invalid stack configuration. Thrown before any resource is registered; the message lists every
- * problem, one per line, each naming the key, the rule and an accepted value.
+ * problem, one per line, each naming the key, the rule and an accepted value. Messages never quote
+ * the rejected value, because it may be a secret.
  */
 export class ConfigError extends Error {
+  /** Name of the stack whose configuration was rejected (`stack` is the trace, as on every Error). */
+  readonly stackName: string;
   readonly problems: readonly ConfigProblem[];
 
   constructor(stack: string, problems: ConfigProblem[], options?: { cause?: unknown }) {
-    const lines = problems.map((p) => `  - ${p.key}: ${p.rule}${p.accepted ? ` (accepted: ${p.accepted})` : ""}`);
+    const lines = problems.map(
+      (p) => `  - ${p.key}: ${p.rule}${p.accepted ? ` (accepted: ${p.accepted})` : ""}`,
+    );
     super(`Invalid configuration for stack "${stack}":\n${lines.join("\n")}`, options);
     this.name = "ConfigError";
+    this.stackName = stack;
     this.problems = Object.freeze([...problems]);
   }
 }
 
-/** Joins a key prefix and a schema path the way Pulumi structured configuration is addressed. */
+/**
+ * Joins a key prefix and a schema path the way Pulumi structured configuration is addressed. A
+ * prefix ending in `:` is a namespace, so the first segment follows it without a dot
+ * (`flywheel:` + `runners.minRunners`).
+ */
 export function joinKey(prefix: string, path: readonly PropertyKey[]): string {
   let key = prefix;
   for (const part of path) {
-    key += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+    if (typeof part === "number") {
+      key += `[${part}]`;
+    } else if (key === "" || key.endsWith(":")) {
+      key += String(part);
+    } else {
+      key += `.${String(part)}`;
+    }
   }
   return key;
 }
 
+type Issue = z.core.$ZodIssue & { input?: unknown; params?: { accepted?: string } };
+
 /**
- * Converts a schema library error into configuration problems under `prefix`. Schemas attach the
- * accepted value to a check through its `params.accepted`; an unknown key names its neighbours.
+ * Rewrites the schema library's default messages ("Too big: expected number to be <=5") as rule
+ * phrases ("must be at most 5"). A message a schema set itself is kept as written. The rejected
+ * value is never quoted, because it may be a secret.
+ */
+function ruleOf(issue: Issue): { rule: string; accepted?: string } {
+  const accepted = issue.params?.accepted;
+  const isDefaultMessage = /^(Invalid|Too big|Too small|Unrecognized)/.test(issue.message);
+  if (!isDefaultMessage) {
+    return { rule: issue.message, accepted };
+  }
+  switch (issue.code) {
+    case "invalid_type":
+      // The input is present when the schema ran with `reportInput`; otherwise the default message names it.
+      if ("input" in issue ? issue.input === undefined : issue.message.endsWith("received undefined")) {
+        return { rule: "is required", accepted };
+      }
+      return { rule: `must be ${withArticle(issue.expected)}`, accepted };
+    case "too_big": {
+      const bound = String(issue.maximum);
+      const rule =
+        issue.origin === "array" || issue.origin === "string"
+          ? `must have at most ${bound} ${unitOf(issue.origin)}`
+          : `must be at most ${bound}`;
+      return { rule, accepted: accepted ?? bound };
+    }
+    case "too_small": {
+      const bound = String(issue.minimum);
+      const rule =
+        issue.origin === "array" || issue.origin === "string"
+          ? `must have at least ${bound} ${unitOf(issue.origin)}`
+          : `must be at least ${bound}`;
+      return { rule, accepted: accepted ?? bound };
+    }
+    case "invalid_value": {
+      const values = issue.values.map((v) => JSON.stringify(v));
+      return { rule: `must be one of ${values.join(", ")}`, accepted: accepted ?? values[0] };
+    }
+    case "invalid_format":
+      return { rule: `must be a valid ${issue.format}`, accepted };
+    default:
+      return { rule: issue.message, accepted };
+  }
+}
+
+function withArticle(noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
+function unitOf(origin: string): string {
+  return origin === "array" ? "items" : "characters";
+}
+
+/**
+ * Converts a schema library error into configuration problems under `prefix` (a namespace such as
+ * `flywheel:`, or a key such as `flywheel:runners`). Schemas attach the accepted value to a check
+ * through its `params.accepted`.
  */
 export function problemsFromZod(prefix: string, error: z.ZodError): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
+  for (const issue of error.issues as Issue[]) {
     if (issue.code === "unrecognized_keys") {
       for (const unknown of issue.keys) {
         problems.push({
@@ -51,12 +123,7 @@ export function problemsFromZod(prefix: string, error: z.ZodError): ConfigProble
       }
       continue;
     }
-    const params = (issue as { params?: { accepted?: string } }).params;
-    problems.push({
-      key: joinKey(prefix, issue.path),
-      rule: issue.message,
-      accepted: params?.accepted,
-    });
+    problems.push({ key: joinKey(prefix, issue.path), ...ruleOf(issue) });
   }
   return problems;
 }

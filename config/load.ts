@@ -67,6 +67,11 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Returns the environment a stack name implies: its suffix after the last dash (`runners-dev` -> `dev`). */
+export function defaultEnvironment(stack: string): string {
+  return stack.includes("-") ? stack.slice(stack.lastIndexOf("-") + 1) : stack;
+}
+
 function decode(value: string): unknown {
   // Pulumi passes structured values as JSON and plain values as bare strings.
   try {
@@ -76,84 +81,103 @@ function decode(value: string): unknown {
   }
 }
 
-function wrapSecret(value: unknown): unknown {
-  if (typeof value === "string") {
-    return new Secret(value);
+/**
+ * Wraps every scalar leaf of a decoded secret in a `Secret`. Numbers and booleans are wrapped as
+ * their text, because a value set with `--secret` stays secret whatever its type.
+ */
+function wrapSecretLeaves(value: unknown): unknown {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    return new Secret(String(value));
   }
   if (Array.isArray(value)) {
-    return value.map(wrapSecret);
+    return value.map(wrapSecretLeaves);
   }
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapSecret(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapSecretLeaves(v)]));
   }
   return value;
 }
 
+/** Turns a raw secret value into a `Secret`, or a structure of them when it is JSON. */
+function decodeSecret(value: string): unknown {
+  const decoded = decode(value);
+  // A scalar keeps its exact text: "007" must not become the number 7.
+  return decoded !== null && typeof decoded === "object" ? wrapSecretLeaves(decoded) : new Secret(value);
+}
+
+function familyProblem(prefix: string, family: unknown): ConfigProblem {
+  return {
+    key: `${prefix}family`,
+    rule:
+      family === undefined
+        ? "is required"
+        : `must be one of ${FAMILIES.map((f) => JSON.stringify(f)).join(", ")}, not ${JSON.stringify(family)}`,
+    accepted: `pulumi config set ${prefix}family runners`,
+  };
+}
+
 /**
  * Parses a stack's configuration once, at the boundary. Every problem found is reported together in
- * one `ConfigError`, before any resource is registered.
+ * one `ConfigError`, before any resource is registered. Keys outside the `flywheel:` namespace (a
+ * provider's, such as `kubernetes:context`) are left to their owners.
  */
 export function loadStackConfig(stack: string, raw: RawConfig): StackConfig {
   const prefix = `${NAMESPACE}:`;
   const problems: ConfigProblem[] = [];
-  const own: Record<string, unknown> = {};
+  const own: Record<string, string> = {};
   for (const [fullKey, value] of Object.entries(raw.values)) {
     if (fullKey.startsWith(prefix)) {
-      own[fullKey.slice(prefix.length)] = decode(value);
+      own[fullKey.slice(prefix.length)] = value;
     }
   }
 
-  const family = own["family"];
-  if (typeof family !== "string" || !(FAMILIES as readonly string[]).includes(family)) {
-    throw new ConfigError(stack, [
-      {
-        key: `${prefix}family`,
-        rule: family === undefined ? "is required" : `must be one of ${FAMILIES.join(", ")}, not ${JSON.stringify(family)}`,
-        accepted: `pulumi config set ${prefix}family runners`,
-      },
-    ]);
-  }
-  const definition = DEFINITIONS[family as Family];
-
-  const defaultEnvironment = stack.includes("-") ? stack.slice(stack.lastIndexOf("-") + 1) : stack;
-  const environment = own["environment"] ?? defaultEnvironment;
-  if (typeof environment !== "string" || !ENVIRONMENT_PATTERN.test(environment)) {
+  const environment = own["environment"] ?? defaultEnvironment(stack);
+  if (!ENVIRONMENT_PATTERN.test(environment)) {
     problems.push({
       key: `${prefix}environment`,
-      rule: "must be lower-case letters, digits and dashes, starting with a letter, at most 31 characters",
+      rule:
+        own["environment"] === undefined
+          ? `is not set, and the stack name's suffix ${JSON.stringify(environment)} is not a valid environment: it must be lower-case letters, digits and dashes, starting with a letter, at most 31 characters`
+          : "must be lower-case letters, digits and dashes, starting with a letter, at most 31 characters",
       accepted: "dev",
     });
   }
+
+  const family = own["family"];
+  if (family === undefined || !(FAMILIES as readonly string[]).includes(family)) {
+    // Without a family there is no schema to check the other keys against.
+    throw new ConfigError(stack, [familyProblem(prefix, family), ...problems]);
+  }
+  const definition = DEFINITIONS[family as Family];
 
   const familyInput: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(own)) {
     if (key === "family" || key === "environment") {
       continue;
     }
-    const isSecret = raw.secretKeys.has(`${prefix}${key}`);
-    if (definition.secretKeys.includes(key)) {
-      if (!isSecret) {
-        problems.push({
-          key: `${prefix}${key}`,
-          rule: "must be set as a secret so that it is encrypted in the stack configuration",
-          accepted: `pulumi config set --secret ${prefix}${key} <value>`,
-        });
-        continue;
-      }
-      familyInput[key] = wrapSecret(value);
+    if (!definition.secretKeys.includes(key)) {
+      familyInput[key] = decode(value);
+    } else if (raw.secretKeys.has(`${prefix}${key}`)) {
+      familyInput[key] = decodeSecret(value);
     } else {
-      familyInput[key] = value;
+      problems.push({
+        key: `${prefix}${key}`,
+        rule: "must be set as a secret so that it is encrypted in the stack configuration",
+        accepted: `pulumi config set --secret ${prefix}${key} <value>`,
+      });
     }
   }
 
-  const parsed = definition.schema.safeParse(familyInput);
+  const parsed = definition.schema.safeParse(familyInput, { reportInput: true });
   if (!parsed.success) {
-    problems.push(...problemsFromZod(NAMESPACE, parsed.error).map((p) => ({ ...p, key: p.key.replace(`${NAMESPACE}.`, prefix) })));
+    // A secret key that was rejected above as plain text is absent here; do not report it twice.
+    const reported = new Set(problems.map((p) => p.key));
+    problems.push(...problemsFromZod(prefix, parsed.error).filter((p) => !reported.has(p.key)));
   }
-  if (problems.length > 0) {
+  if (problems.length > 0 || !parsed.success) {
     throw new ConfigError(stack, problems);
   }
 
-  const identity: StackIdentity = { stack, environment: environment as string };
+  const identity: StackIdentity = { stack, environment };
   return deepFreeze({ ...identity, family, [family]: parsed.data } as StackConfig);
 }

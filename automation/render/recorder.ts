@@ -2,7 +2,9 @@
  * Runs a stack's program under Pulumi's mock runtime and records every registration. Used by
  * `flywheel render` and by the program's tests, so that both see exactly what the engine would.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { Secret } from "../../config/secret";
 
 /** One resource the program registered, with its inputs as the engine would receive them. */
 export interface RecordedResource {
@@ -14,8 +16,16 @@ export interface RecordedResource {
   parent: string | null;
   /** True for provider-managed resources, false for components. */
   custom: boolean;
-  /** Resolved inputs. Secret values are replaced by `[secret]` unless the recorder keeps them. */
+  /** Resolved inputs. Every secret value is replaced by `[secret]`. */
   inputs: Record<string, unknown>;
+}
+
+/** A secret configuration value that reached a resource input or a stack output without being a Pulumi secret. */
+export interface PlaintextSecret {
+  /** Logical name of the resource whose inputs held it, or null for a stack output. */
+  resource: string | null;
+  /** Property path inside the inputs or outputs, such as `values.githubConfigSecret.github_app_id`. */
+  path: string;
 }
 
 /** Result of one recorded program run. */
@@ -23,6 +33,12 @@ export interface RecordResult {
   resources: RecordedResource[];
   /** Resolved stack outputs, secrets shown as `[secret]`. */
   outputs: Record<string, unknown>;
+  /**
+   * Places where a secret configuration value or a generated secret appeared in clear text. The
+   * recorder has already replaced each by `[secret]`; a non-empty list means the program handed a
+   * secret to the engine unencrypted, which would store it in plain text in the state.
+   */
+  plaintextSecrets: PlaintextSecret[];
 }
 
 /** Options of {@link recordProgram}. */
@@ -46,8 +62,20 @@ export const REDACTED = "[secret]";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/**
+ * Secret values shorter than this are not searched for in clear text, because they would match
+ * ordinary text ("1", "true") far more often than a leak.
+ */
+const MIN_SCRUBBED_SECRET_LENGTH = 4;
+
 function isSecretEnvelope(value: unknown): value is { value: unknown } {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+  return (
+    value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
+}
+
+function secretEnvelope(value: unknown): Record<string, unknown> {
+  return { [SIG_KEY]: SECRET_SIG, value };
 }
 
 /** Replaces every secret envelope in a deserialized property value by `[secret]`. */
@@ -77,8 +105,121 @@ function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
+/** Collects the string leaves of a configuration value, decoding JSON when the value is structured. */
+function stringLeaves(value: unknown, into: Set<string>): void {
+  if (typeof value === "string") {
+    into.add(value);
+    try {
+      const decoded: unknown = JSON.parse(value);
+      if (decoded !== null && typeof decoded === "object") {
+        stringLeaves(decoded, into);
+      }
+    } catch {
+      // A plain string: already added.
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v) => stringLeaves(v, into));
+  } else if (value !== null && typeof value === "object") {
+    Object.values(value).forEach((v) => stringLeaves(v, into));
+  }
+}
+
+/**
+ * Replaces every string that contains a known secret value by `[secret]`, and notes where it was.
+ * This catches a program that passes `Secret.reveal()` or a generated password to a resource without
+ * `pulumi.secret`, which the wire format alone would show in clear.
+ */
+class SecretScrubber {
+  readonly found: PlaintextSecret[] = [];
+  readonly #values = new Set<string>();
+
+  add(value: string): void {
+    if (value.length >= MIN_SCRUBBED_SECRET_LENGTH) {
+      this.#values.add(value);
+    }
+  }
+
+  scrub(value: unknown, resource: string | null, path: string): unknown {
+    if (typeof value === "string") {
+      for (const secret of this.#values) {
+        if (value.includes(secret)) {
+          this.found.push({ resource, path });
+          return REDACTED;
+        }
+      }
+      return value;
+    }
+    if (Array.isArray(value)) {
+      return value.map((v, i) => this.scrub(v, resource, `${path}[${i}]`));
+    }
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.scrub(v, resource, path === "" ? k : `${path}.${k}`)]),
+      );
+    }
+    return value;
+  }
+}
+
+/** Returns a deterministic stand-in of `length` characters from `alphabet` for a generated value. */
+function generated(seed: string, length: number, alphabet: string): string {
+  let text = "";
+  let block = createHash("sha256").update(seed).digest();
+  while (text.length < length) {
+    for (const byte of block) {
+      text += alphabet[byte % alphabet.length];
+    }
+    block = createHash("sha256").update(block).digest();
+  }
+  return text.slice(0, length);
+}
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX = "0123456789abcdef";
+
+/** What the random provider would compute for a new resource; the values are stand-ins, stable per name. */
+function randomState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const seed = `${type}::${name}`;
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString": {
+      const result = generated(seed, Number(inputs["length"] ?? 16), ALPHANUMERIC);
+      return type.endsWith("RandomPassword")
+        ? { result, bcryptHash: `$2a$10$${generated(`${seed}#hash`, 53, ALPHANUMERIC)}` }
+        : { result };
+    }
+    case "random:index/randomBytes:RandomBytes":
+    case "random:index/randomId:RandomId": {
+      const bytes = Buffer.from(
+        generated(seed, 2 * Number(inputs["length"] ?? inputs["byteLength"] ?? 32), HEX),
+        "hex",
+      );
+      return {
+        hex: bytes.toString("hex"),
+        base64: bytes.toString("base64"),
+        b64Std: bytes.toString("base64"),
+        b64Url: bytes.toString("base64url"),
+        dec: BigInt(`0x${bytes.toString("hex")}`).toString(),
+      };
+    }
+    case "random:index/randomInteger:RandomInteger":
+      return { result: Number(inputs["min"] ?? 0) };
+    case "random:index/randomUuid:RandomUuid": {
+      const hex = generated(seed, 32, HEX);
+      return {
+        result: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`,
+      };
+    }
+    default:
+      return {};
+  }
+}
+
 /** Builds the state a mocked provider returns for a new resource: its inputs, plus what the engine fills in. */
-function mockState(args: pulumi.runtime.MockResourceArgs, references: Record<string, Record<string, unknown>>) {
+function mockState(
+  args: pulumi.runtime.MockResourceArgs,
+  references: Record<string, Record<string, unknown>>,
+) {
   const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
   if (args.type === "pulumi:pulumi:StackReference") {
     const referenced = String(inputs["name"] ?? args.name);
@@ -95,9 +236,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs, references: Record<str
     const metadata = (inputs["metadata"] as Record<string, unknown> | undefined) ?? {};
     return { ...inputs, metadata: { ...metadata, name: metadata["name"] ?? args.name } };
   }
-  if (args.type === "random:index/randomPassword:RandomPassword" || args.type === "random:index/randomString:RandomString") {
-    const length = Number(inputs["length"] ?? 16);
-    return { ...inputs, result: "r".repeat(length) };
+  if (args.type.startsWith("random:")) {
+    return { ...inputs, ...randomState(args.type, args.name, inputs) };
   }
   return inputs;
 }
@@ -115,6 +255,9 @@ async function resolveOutput(value: unknown): Promise<unknown> {
   if (value instanceof Promise) {
     return resolveOutput(await value);
   }
+  if (value instanceof Secret) {
+    return REDACTED;
+  }
   if (pulumi.Resource.isInstance(value)) {
     return `[resource ${(value as unknown as { __name?: string }).__name ?? "?"}]`;
   }
@@ -130,29 +273,90 @@ async function resolveOutput(value: unknown): Promise<unknown> {
   return value;
 }
 
+/** The parts of a resource registration request the mock runtime does not pass on to `newResource`. */
+interface RegistrationRequest {
+  getParent(): string;
+  getAdditionalsecretoutputsList(): string[];
+}
+
+interface MockMonitorLike {
+  registerResource(request: RegistrationRequest, callback: unknown): Promise<void>;
+}
+
+/** Returns the logical name a URN ends with (`urn:pulumi:stack::project::type::name`). */
+function nameOfUrn(urn: string): string {
+  return urn.split("::").slice(3).join("::");
+}
+
+function isStackUrn(urn: string): boolean {
+  const qualifiedType = urn.split("::")[2] ?? "";
+  return qualifiedType.split("$").pop() === "pulumi:pulumi:Stack";
+}
+
+let recording = false;
+
 /**
  * Runs `program` under mocks with the given configuration and returns every registration and the
- * resolved outputs. The mock runtime is process-global: calls must not overlap.
+ * resolved outputs. The mock runtime is process-global, so a second call while one is running is
+ * rejected.
  */
 export async function recordProgram(
   program: () => Promise<Record<string, unknown>>,
   options: RecordOptions,
 ): Promise<RecordResult> {
+  if (recording) {
+    throw new Error(
+      "recordProgram is already running; the Pulumi mock runtime runs one program at a time, so await the first call.",
+    );
+  }
+  recording = true;
+  try {
+    return await record(program, options);
+  } finally {
+    recording = false;
+  }
+}
+
+async function record(
+  program: () => Promise<Record<string, unknown>>,
+  options: RecordOptions,
+): Promise<RecordResult> {
   const references = options.stackReferences ?? {};
-  const parents = new Map<string, string | null>();
   const recorded: RecordedResource[] = [];
+  const scrubber = new SecretScrubber();
+  for (const key of options.secretKeys ?? []) {
+    const leaves = new Set<string>();
+    stringLeaves(options.config[key], leaves);
+    leaves.forEach((leaf) => scrubber.add(leaf));
+  }
+
+  // Set by the wrapped `registerResource` just before it calls `newResource`, in the same tick.
+  let request: RegistrationRequest | undefined;
 
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
+        const parentUrn = request?.getParent() ?? "";
+        const secretOutputs = request?.getAdditionalsecretoutputsList() ?? [];
+        request = undefined;
         recorded.push({
           type: args.type,
           name: args.name,
-          parent: null,
+          parent: parentUrn === "" || isStackUrn(parentUrn) ? null : nameOfUrn(parentUrn),
           custom: args.custom ?? true,
           inputs: redactSecrets(args.inputs) as Record<string, unknown>,
         });
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args, references) };
+        const state: Record<string, unknown> = mockState(args, references);
+        // The engine marks these outputs secret (a generated password, a Secret's data); the mock must too.
+        for (const property of secretOutputs) {
+          if (state[property] !== undefined) {
+            const leaves = new Set<string>();
+            stringLeaves(state[property], leaves);
+            leaves.forEach((leaf) => scrubber.add(leaf));
+            state[property] = secretEnvelope(state[property]);
+          }
+        }
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state };
       },
       call(args) {
         return unwrapSecrets(args.inputs) as Record<string, unknown>;
@@ -162,18 +366,18 @@ export async function recordProgram(
     options.stack,
     false,
   );
+  // The mock runtime passes neither the parent nor the secret outputs to `newResource`, so the
+  // request is noted on its way in. `newResource` runs synchronously inside this call.
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitorLike }).getMonitor();
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    request = req;
+    return registerResource(req, callback);
+  };
   pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
 
   let outputs: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(async () => {
-    // The mock monitor does not pass parents to `newResource`, so a stack transformation notes them.
-    pulumi.runtime.registerStackTransformation((args) => {
-      const parent = args.opts.parent as unknown as { __name?: string; constructor?: { name?: string } } | undefined;
-      const parentName =
-        parent === undefined || pulumi.runtime.getStackResource() === (parent as unknown) ? null : (parent.__name ?? null);
-      parents.set(`${args.type}::${args.name}`, parentName);
-      return undefined;
-    });
     outputs = await program();
     return {};
   });
@@ -182,6 +386,10 @@ export async function recordProgram(
 
   const resources = recorded
     .filter((r) => r.type !== "pulumi:pulumi:Stack")
-    .map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`) ?? null }));
-  return { resources, outputs: resolved };
+    .map((r) => ({ ...r, inputs: scrubber.scrub(r.inputs, r.name, "") as Record<string, unknown> }));
+  return {
+    resources,
+    outputs: scrubber.scrub(resolved, null, "") as Record<string, unknown>,
+    plaintextSecrets: scrubber.found,
+  };
 }
