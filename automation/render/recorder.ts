@@ -215,6 +215,17 @@ function randomState(type: string, name: string, inputs: Record<string, unknown>
   }
 }
 
+/** Returns true when `value` or anything inside it is `[secret]`. */
+function containsRedacted(value: unknown): boolean {
+  if (value === REDACTED) {
+    return true;
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.values(value).some(containsRedacted);
+  }
+  return false;
+}
+
 /** Builds the state a mocked provider returns for a new resource: its inputs, plus what the engine fills in. */
 function mockState(
   args: pulumi.runtime.MockResourceArgs,
@@ -229,7 +240,9 @@ function mockState(
         `StackReference "${referenced}" has no outputs to render from; render that stack first or pass its outputs.`,
       );
     }
-    return { name: referenced, outputs, secretOutputNames: [] };
+    // An output rendered as `[secret]` anywhere inside stays a secret in the stack that reads it.
+    const secretOutputNames = Object.keys(outputs).filter((name) => containsRedacted(outputs[name]));
+    return { name: referenced, outputs, secretOutputNames };
   }
   if (args.type.startsWith("kubernetes:")) {
     // The Kubernetes provider fills in metadata.name from the logical name when it is not given.
@@ -348,12 +361,18 @@ async function record(
         });
         const state: Record<string, unknown> = mockState(args, references);
         // The engine marks these outputs secret (a generated password, a Secret's data); the mock must too.
+        const generatedValues = args.type.startsWith("random:")
+          ? randomState(args.type, args.name, state)
+          : {};
         for (const property of secretOutputs) {
-          if (state[property] !== undefined) {
-            const leaves = new Set<string>();
-            stringLeaves(state[property], leaves);
-            leaves.forEach((leaf) => scrubber.add(leaf));
-            state[property] = secretEnvelope(state[property]);
+          if (state[property] === undefined) {
+            continue;
+          }
+          state[property] = secretEnvelope(state[property]);
+          // Only a value the mock generated is distinctive enough to search for in clear text.
+          const value = generatedValues[property];
+          if (typeof value === "string") {
+            scrubber.add(value);
           }
         }
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };

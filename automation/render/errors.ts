@@ -1,0 +1,51 @@
+/** How a stack came to be rendered: asked for directly, or reached through another stack's reference. */
+export interface StackReferrer {
+  /** Stack whose configuration names the missing stack. */
+  stack: string;
+  /** Full configuration key that names it, such as `flywheel:cachesStack`. */
+  key: string;
+}
+
+/** A stack to render has no `Pulumi.<stack>.yaml` in the project directory. */
+export class StackNotFoundError extends Error {
+  /** Name of the stack that was not found. */
+  readonly stackName: string;
+  /** Stacks that do have a configuration file in the project directory, sorted. */
+  readonly available: readonly string[];
+
+  constructor(stack: string, file: string, available: readonly string[], referrer?: StackReferrer) {
+    const known = available.length > 0 ? available.join(", ") : "none";
+    const reason = referrer
+      ? `Stack "${referrer.stack}" references stack "${stack}" through ${referrer.key}, but ${file} does not exist.`
+      : `Stack "${stack}" was not found: ${file} does not exist.`;
+    const remedy = referrer
+      ? `Set ${referrer.key} to one of the stacks in the project (${known}) or create ${file}.`
+      : `Pick one of the stacks in the project (${known}) or create ${file}.`;
+    super(`${reason} ${remedy}`);
+    this.name = "StackNotFoundError";
+    this.stackName = stack;
+    this.available = Object.freeze([...available]);
+  }
+}
+
+/** Stack references that cannot be followed: a cycle, or a reference to a stack of the wrong family. */
+export class StackReferenceError extends Error {
+  /** Stacks along the reference path, starting with the one asked for. */
+  readonly path: readonly string[];
+
+  constructor(message: string, path: readonly string[]) {
+    super(message);
+    this.name = "StackReferenceError";
+    this.path = Object.freeze([...path]);
+  }
+}
+
+/** No `Pulumi.yaml` was found at or above the working directory. */
+export class ProjectNotFoundError extends Error {
+  constructor(start: string) {
+    super(
+      `No Pulumi.yaml was found in ${start} or any directory above it; run from the project or pass --project-dir.`,
+    );
+    this.name = "ProjectNotFoundError";
+  }
+}
