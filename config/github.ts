@@ -121,6 +121,30 @@ const runnerGroupSchema = z.strictObject({
   selectedWorkflows: z.array(z.string().min(1)).default([]),
 });
 
+/** An actor allowed to bypass the default-branch ruleset, in the GitHub API's terms. */
+const bypassActorSchema = z
+  .strictObject({
+    /** Kind of actor. */
+    actorType: z.enum(["OrganizationAdmin", "Integration", "Team", "RepositoryRole", "DeployKey", "User"], {
+      message: "must be one of OrganizationAdmin, Integration, Team, RepositoryRole, DeployKey, User",
+    }),
+    /** Id of the app, team, role or user; left out for OrganizationAdmin and DeployKey. */
+    actorId: z.number().int().positive().optional(),
+    /** When the actor may bypass the rules. */
+    bypassMode: z.enum(["always", "pullRequest", "exempt"], {
+      message: "must be one of always, pullRequest, exempt",
+    }),
+  })
+  .refine(
+    (actor) =>
+      (actor.actorType === "OrganizationAdmin" || actor.actorType === "DeployKey") ===
+      (actor.actorId === undefined),
+    {
+      message: "must set actorId for Integration, Team, RepositoryRole and User actors, and only for them",
+      params: { accepted: "{ actorType: Integration, actorId: 123456, bypassMode: always }" },
+    },
+  );
+
 /** Configuration keys of a `github-<env>` stack, before the cross-field rules. */
 const githubBase = z.strictObject({
   /** GitHub organization that owns the managed repositories and runner groups. */
@@ -138,6 +162,14 @@ const githubBase = z.strictObject({
   }),
   /** Organization runner groups by logical name; default none. */
   runnerGroups: z.record(z.string(), runnerGroupSchema).default({}),
+  /**
+   * Actors who may push to a default branch without the policy check. The identity that runs this
+   * stack must be one of them, because it commits the workflow files straight to that branch;
+   * default organization admins.
+   */
+  rulesetBypassActors: z
+    .array(bypassActorSchema)
+    .default([{ actorType: "OrganizationAdmin", bypassMode: "always" }]),
 });
 
 const githubSchema = githubBase.superRefine(checkCrossFields);

@@ -1,0 +1,152 @@
+import { z } from "zod";
+import { ConfigError, ConfigProblem, joinKey } from "../config/errors";
+import {
+  GithubConfig,
+  laneOf,
+  repositoryNameOf,
+  runnerGroupNameOf,
+  type RepositoryConfig,
+  type WorkflowFamily,
+} from "../config/github";
+
+/** bazel-remote's HTTP port (`/status`, `/metrics`), the chart default beside gRPC on 9092. */
+export const BAZEL_REMOTE_HTTP_PORT = 8080;
+
+// Fields of the runners stack's `lanes` output this stack relies on; other fields pass through.
+const laneSchema = z.looseObject({
+  label: z.string().min(1),
+  runnerGroup: z.string().min(1),
+  maxRunners: z.number().int().nonnegative(),
+  enabled: z.boolean(),
+});
+
+const cacheEndpointsSchema = z.looseObject({
+  bazel: z.string().min(1),
+  atticServer: z.string().min(1),
+  atticCache: z.string().min(1),
+  /** bazel-remote's HTTP endpoint; optional because the runners stack may not pass it through. */
+  bazelHttp: z.string().min(1).optional(),
+});
+
+/** One lane of the runners stack, as far as the workflows depend on it. */
+export type Lane = z.infer<typeof laneSchema>;
+
+/** Cache endpoints the runners stack passes through from the caches stack. */
+export type CacheEndpoints = z.infer<typeof cacheEndpointsSchema>;
+
+/** Returns the labels of lanes that can run a job: enabled, with at least one runner allowed. */
+export function usableLabels(lanes: readonly Lane[]): string[] {
+  return lanes.filter((lane) => lane.enabled && lane.maxRunners >= 1).map((lane) => lane.label);
+}
+
+function parseOutput<T>(schema: z.ZodType<T>, value: unknown, runnersStack: string, output: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((issue) => `${joinKey(output, issue.path)}: ${issue.message}`)
+      .join("; ");
+    throw new Error(
+      `Output "${output}" of stack ${runnersStack} is not in the expected shape (${detail}); ` +
+        `run pulumi up on ${runnersStack} with a matching version of this program.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Validates the runners stack's `lanes` output. */
+export function parseLanes(value: unknown, runnersStack: string): Lane[] {
+  return parseOutput(z.array(laneSchema), value, runnersStack, "lanes");
+}
+
+/** Validates the runners stack's `cacheEndpoints` output. */
+export function parseCacheEndpoints(value: unknown, runnersStack: string): CacheEndpoints {
+  return parseOutput(cacheEndpointsSchema, value, runnersStack, "cacheEndpoints");
+}
+
+/**
+ * Returns bazel-remote's HTTP status URL: from the HTTP endpoint when the runners stack passes it
+ * through, or else from the gRPC endpoint's host, because both ports belong to the same Service.
+ */
+export function bazelStatusUrl(endpoints: CacheEndpoints): string {
+  if (endpoints.bazelHttp !== undefined) {
+    return `${endpoints.bazelHttp.replace(/\/+$/, "")}/status`;
+  }
+  // NOTE: derived from the chart's default HTTP port; a caches stack that changes it must export bazelHttp.
+  const host = new URL(endpoints.bazel.replace(/^grpcs?:/, "http:")).hostname;
+  return `http://${host}:${BAZEL_REMOTE_HTTP_PORT}/status`;
+}
+
+/** The configuration key a repository's family lane comes from: its own `lanes` entry or `defaultLane`. */
+function laneKey(repositoryKey: string, repository: RepositoryConfig, family: WorkflowFamily): string {
+  return repository.lanes[family] !== undefined
+    ? joinKey("flywheel:repositories", [repositoryKey, "lanes", family])
+    : "flywheel:defaultLane";
+}
+
+function laneProblem(label: string, lanes: readonly Lane[], runnersStack: string): string | undefined {
+  const lane = lanes.find((candidate) => candidate.label === label);
+  if (lane === undefined) {
+    return `names "${label}", which is not a lane of stack ${runnersStack}`;
+  }
+  if (!lane.enabled) {
+    return `names "${label}", whose lane in stack ${runnersStack} is disabled, so its jobs would queue forever`;
+  }
+  if (lane.maxRunners < 1) {
+    return `names "${label}", whose lane in stack ${runnersStack} has maxRunners 0, so its jobs would queue forever`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that every family's jobs run on an enabled lane with runners, and that each repository
+ * may use the runner group of the lanes its jobs run on. Throws one `ConfigError` listing every
+ * problem, before any GitHub resource is registered.
+ */
+export function checkLanes(
+  stack: string,
+  config: GithubConfig,
+  lanes: readonly Lane[],
+  runnersStack: string,
+): void {
+  const problems = new Map<string, ConfigProblem>();
+  const accepted = usableLabels(lanes).join(", ") || `none: enable a lane in ${runnersStack}`;
+  const groups = Object.entries(config.runnerGroups).map(([key, group]) => ({
+    key,
+    group,
+    name: runnerGroupNameOf(key, group),
+  }));
+
+  for (const [repositoryKey, repository] of Object.entries(config.repositories)) {
+    for (const family of repository.workflows) {
+      const label = laneOf(config, repository, family);
+      const key = laneKey(repositoryKey, repository, family);
+      const rule = laneProblem(label, lanes, runnersStack);
+      if (rule !== undefined) {
+        problems.set(key, { key, rule, accepted });
+        continue;
+      }
+      const lane = lanes.find((candidate) => candidate.label === label) as Lane;
+      const managed = groups.find((entry) => entry.name === lane.runnerGroup);
+      if (managed !== undefined && !managed.group.repositories.includes(repositoryKey)) {
+        const groupKey = joinKey("flywheel:runnerGroups", [managed.key, "repositories"]);
+        problems.set(`${groupKey}/${repositoryKey}`, {
+          key: groupKey,
+          rule: `must include "${repositoryKey}", whose ${family} jobs run on lane "${label}" in this runner group`,
+          accepted: `add ${repositoryKey}, or pick a lane in another runner group`,
+        });
+      }
+      if (repository.visibility === "public" && !(managed?.group.allowsPublicRepositories ?? false)) {
+        problems.set(`${key}/public`, {
+          key,
+          rule:
+            `runs jobs of public repository "${repositoryNameOf(repositoryKey, repository)}" on lane "${label}" in runner group ` +
+            `"${lane.runnerGroup}", which this stack does not let public repositories use`,
+          accepted: "a lane whose runner group sets allowsPublicRepositories: true and lists the repository",
+        });
+      }
+    }
+  }
+  if (problems.size > 0) {
+    throw new ConfigError(stack, [...problems.values()]);
+  }
+}
