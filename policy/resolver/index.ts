@@ -1,0 +1,192 @@
+/**
+ * The runs-on resolver: decides, for every job of a workflow, whether any path its `runs-on` can take
+ * reaches a runner outside the fleet ("no hosted fallback"). The policy pack, the CI driver and
+ * `flywheel audit` all call this module.
+ *
+ * @example
+ * const result = await auditWorkflowText(text, "ci.yml", { labels: [], labelPrefixes: ["tinyland-"] });
+ * if (result.verdict !== "pass") console.error(result.jobs, result.errors);
+ */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { loadExpressionLibrary } from "./expressions";
+import { callSiteValues, resolveJob, type ResolveContext } from "./job";
+import { normalizeFleet } from "./labels";
+import type { AuditReport, FileResult, FleetOptions, JobResult } from "./types";
+import { parseWorkflow, type ParsedWorkflow } from "./workflow";
+import type { InputDomains } from "./worlds";
+
+export type {
+  AuditReport,
+  AuditSummary,
+  FileResult,
+  FileVerdict,
+  FleetOptions,
+  JobResult,
+  JobVerdict,
+} from "./types";
+export { DEFAULT_LABEL_PREFIX, HOSTED_LABEL_FAMILIES } from "./labels";
+export { MAX_CALL_DEPTH, MAX_EVALUATIONS_PER_JOB } from "./job";
+
+/** File name endings GitHub reads as workflows. */
+const WORKFLOW_EXTENSIONS: readonly string[] = [".yml", ".yaml"];
+
+/** Files read at once, so that a directory of thousands of workflows does not exhaust file handles. */
+const READ_CONCURRENCY = 64;
+
+/**
+ * Audits one workflow's text. `file` names it in the result. A local reusable workflow it calls cannot
+ * be seen from the text alone, so such a job fails closed; use {@link auditPaths} to audit callers and
+ * callees together. Throws only for invalid fleet options.
+ */
+export async function auditWorkflowText(
+  text: string,
+  file: string,
+  fleet: FleetOptions,
+): Promise<FileResult> {
+  const normalized = normalizeFleet(fleet);
+  const library = await loadExpressionLibrary();
+  const workflow = parseWorkflow(text, file);
+  const context: ResolveContext = {
+    library,
+    fleet: normalized,
+    findCallee: () => undefined,
+    callSites: () => [],
+  };
+  return resolveFile(workflow, context);
+}
+
+/**
+ * Audits workflow files. A path may be a file, a directory (its `.yml` and `.yaml` files) or a
+ * repository root (its `.github/workflows`). Local reusable workflows are followed among the audited
+ * files, and the values callers pass count as inputs of the called workflow. Throws when a path does
+ * not exist or the fleet options are invalid.
+ */
+export async function auditPaths(paths: string[], fleet: FleetOptions): Promise<AuditReport> {
+  const normalized = normalizeFleet(fleet);
+  const library = await loadExpressionLibrary();
+  const files = await expandPaths(paths);
+  const workflows = await readWorkflows(files);
+
+  const byLocation = new Map<string, ParsedWorkflow>();
+  for (const workflow of workflows) {
+    byLocation.set(path.resolve(workflow.file), workflow);
+  }
+  const callSitesCache = new Map<ParsedWorkflow, InputDomains[]>();
+  const context: ResolveContext = {
+    library,
+    fleet: normalized,
+    // GitHub requires local reusable workflows to live directly in .github/workflows, next to their
+    // callers, so the callee is the caller's sibling with the called file name.
+    findCallee: (uses, callerFile) =>
+      byLocation.get(path.resolve(path.dirname(callerFile), path.basename(uses))),
+    callSites: (callee) => {
+      let sites = callSitesCache.get(callee);
+      if (sites === undefined) {
+        sites = workflows
+          .filter((caller) => caller !== callee)
+          .flatMap((caller) => callSiteValues(caller, callee, context));
+        callSitesCache.set(callee, sites);
+      }
+      return sites;
+    },
+  };
+
+  const results = workflows.map((workflow) => resolveFile(workflow, context));
+  return { files: results, summary: summarize(results) };
+}
+
+/** Counts the files of each verdict. */
+export function summarize(files: FileResult[]): AuditReport["summary"] {
+  const summary = { pass: 0, violation: 0, error: 0 };
+  for (const file of files) {
+    summary[file.verdict]++;
+  }
+  return summary;
+}
+
+function resolveFile(workflow: ParsedWorkflow, context: ResolveContext): FileResult {
+  const jobs: Record<string, JobResult> = {};
+  const errors = [...workflow.errors];
+  for (const job of workflow.jobs) {
+    const outcome = resolveJob(workflow, job, context);
+    if ("error" in outcome) {
+      errors.push(outcome.error);
+    } else {
+      jobs[job.id] = outcome.result;
+    }
+  }
+  errors.sort((a, b) => a.line - b.line);
+  const hasViolation = Object.values(jobs).some((job) => job.verdict === "violation");
+  return {
+    file: workflow.file,
+    verdict: errors.length > 0 ? "error" : hasViolation ? "violation" : "pass",
+    jobs,
+    errors: errors.map((error) => `line ${error.line}: ${error.message}`),
+  };
+}
+
+/** Lists the workflow files of each path, in the order given and sorted within a directory. */
+async function expandPaths(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string): void => {
+    const key = path.resolve(file);
+    if (!seen.has(key)) {
+      seen.add(key);
+      files.push(file);
+    }
+  };
+  for (const given of paths) {
+    const stat = await fs.stat(given).catch(() => undefined);
+    if (stat === undefined) {
+      throw new Error(
+        `Path "${given}" does not exist; pass a workflow file, a directory of workflows or a repository root.`,
+      );
+    }
+    if (!stat.isDirectory()) {
+      add(given);
+      continue;
+    }
+    const workflowsDir = path.join(given, ".github", "workflows");
+    const isRepository = (await fs.stat(workflowsDir).catch(() => undefined))?.isDirectory() === true;
+    const dir = isRepository ? workflowsDir : given;
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    entries
+      .filter((entry) => entry.isFile() && WORKFLOW_EXTENSIONS.some((ext) => entry.name.endsWith(ext)))
+      .map((entry) => entry.name)
+      .sort()
+      .forEach((name) => add(path.join(dir, name)));
+  }
+  return files;
+}
+
+async function readWorkflows(files: string[]): Promise<ParsedWorkflow[]> {
+  const workflows: ParsedWorkflow[] = [];
+  for (let start = 0; start < files.length; start += READ_CONCURRENCY) {
+    const batch = files.slice(start, start + READ_CONCURRENCY);
+    const texts = await Promise.all(
+      batch.map((file) =>
+        fs.readFile(file, "utf8").then(
+          (text) => ({ text }),
+          (error: unknown) => ({ failure: error instanceof Error ? error.message : String(error) }),
+        ),
+      ),
+    );
+    texts.forEach((read, i) => {
+      if ("text" in read) {
+        workflows.push(parseWorkflow(read.text, batch[i]));
+      } else {
+        workflows.push({
+          file: batch[i],
+          errors: [{ line: 1, message: `the file cannot be read: ${read.failure}` }],
+          events: [],
+          dispatchInputs: [],
+          callInputs: [],
+          jobs: [],
+        });
+      }
+    });
+  }
+  return workflows;
+}
