@@ -135,9 +135,7 @@ export class Sandbox {
   }
 
   /** Stand-in objects of one package, as `{ file, object }`, newest layout first. */
-  objects(
-    pkg: string,
-  ): {
+  objects(pkg: string): {
     file: string;
     object: { urn: string; type: string; id: string; properties: Record<string, unknown> };
   }[] {
@@ -153,6 +151,38 @@ export class Sandbox {
         const file = path.join(dir, name);
         return { file, object: JSON.parse(fs.readFileSync(file, "utf8")) };
       });
+  }
+
+  /** Runs the Pulumi CLI in the sandbox's repository and returns its standard output. */
+  pulumi(...args: string[]): string {
+    return execFileSync(this.toolchain.pulumi, [...args, "--non-interactive"], {
+      cwd: this.repo,
+      encoding: "utf8",
+      env: this.env(),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  }
+
+  /** A stack's outputs from the backend's state (secrets stay masked). */
+  stackOutputs(stack: string): Record<string, unknown> {
+    return JSON.parse(this.pulumi("stack", "output", "--json", "--stack", stack)) as Record<string, unknown>;
+  }
+
+  /** URNs of the resources in a stack's state. */
+  stackUrns(stack: string): string[] {
+    const exported = JSON.parse(this.pulumi("stack", "export", "--stack", stack)) as {
+      deployment: { resources?: { urn: string }[] };
+    };
+    return (exported.deployment.resources ?? []).map((resource) => resource.urn).sort();
+  }
+
+  /** Lock files the file backend holds; an empty list means no stack is locked. */
+  lockFiles(): string[] {
+    const locks = path.join(this.backendDir, ".pulumi", "locks");
+    if (!fs.existsSync(locks)) {
+      return [];
+    }
+    return (fs.readdirSync(locks, { recursive: true }) as string[]).filter((name) => name.endsWith(".json"));
   }
 
   /** Runs git in the sandbox's repository and returns its standard output. */

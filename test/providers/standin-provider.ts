@@ -13,6 +13,26 @@ import { computedOutputs, invokeResult, nameObject, typeName, type Properties } 
 /** Environment variable naming the directory that stands in for the cluster and the organization. */
 export const STANDIN_DIR_ENV = "FLYWHEEL_STANDIN_DIR";
 
+/**
+ * Test controls, read from the environment of the engine that starts the plugin:
+ * - `FLYWHEEL_STANDIN_DELAY_MS`: milliseconds each create and update waits before writing, so a
+ *   test can interrupt an update while it runs. Each one first touches `<directory>/.busy`.
+ * - `FLYWHEEL_STANDIN_CHECK_DELAY_MS`: milliseconds each check waits, so operations on a stack
+ *   last long enough for two runs to overlap.
+ * - `FLYWHEEL_STANDIN_EXTRA_INPUT`: `<key>=<value>` added to every resource's inputs, like a provider
+ *   upgrade that adds a default, so every resource has an update to apply.
+ * - `FLYWHEEL_STANDIN_CHANGE_ON_RECHECK`: a resource name whose inputs gain `standinCheck: <n>` from
+ *   its second check on, like a provider that normalizes inputs differently between a preview and
+ *   the update that follows, so the update no longer matches the preview's plan.
+ */
+export const DELAY_ENV = "FLYWHEEL_STANDIN_DELAY_MS";
+export const CHECK_DELAY_ENV = "FLYWHEEL_STANDIN_CHECK_DELAY_MS";
+export const EXTRA_INPUT_ENV = "FLYWHEEL_STANDIN_EXTRA_INPUT";
+export const CHANGE_ON_RECHECK_ENV = "FLYWHEEL_STANDIN_CHANGE_ON_RECHECK";
+
+/** File touched when a create or update starts. */
+export const BUSY_MARKER = ".busy";
+
 /** The engine's placeholder for a value unknown at preview (sdk/nodejs/runtime/rpc.ts). */
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -61,6 +81,8 @@ export function changedKeys(olds: Properties, news: Properties, computed: Readon
 export class StandInProvider implements provider.Provider {
   /** Directory holding this package's objects. */
   private readonly objectsDir: string;
+  /** Directory standing in for the cluster or organization. */
+  private readonly directory: string;
 
   /**
    * @param pkg package name, the first segment of every type token it serves (`kubernetes`)
@@ -72,12 +94,32 @@ export class StandInProvider implements provider.Provider {
     readonly version: string,
     directory: string,
   ) {
+    this.directory = directory;
     this.objectsDir = path.join(directory, pkg);
   }
 
   async check(urn: string, olds: Properties, news: Properties): Promise<provider.CheckResult> {
     const { type, name } = this.resourceOf(urn);
-    return { inputs: nameObject(type, name, olds ?? {}, news).inputs };
+    const inputs = nameObject(type, name, olds ?? {}, news).inputs;
+    const checkDelayMs = Number(process.env[CHECK_DELAY_ENV] ?? "0");
+    if (checkDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, checkDelayMs));
+    }
+    const extraInput = process.env[EXTRA_INPUT_ENV];
+    if (extraInput) {
+      const separator = extraInput.indexOf("=");
+      if (separator < 1) {
+        throw new Error(`${EXTRA_INPUT_ENV} must be <key>=<value>, not "${extraInput}".`);
+      }
+      inputs[extraInput.slice(0, separator)] = extraInput.slice(separator + 1);
+    }
+    if (process.env[CHANGE_ON_RECHECK_ENV] === name) {
+      const count = this.countCheck(urn);
+      if (count > 1) {
+        inputs.standinCheck = count;
+      }
+    }
+    return { inputs };
   }
 
   async diff(_id: string, urn: string, olds: Properties, news: Properties): Promise<provider.DiffResult> {
@@ -97,6 +139,7 @@ export class StandInProvider implements provider.Provider {
         `${typeName(type)} "${id}" already exists in ${this.objectsDir}; delete ${file} or rename the resource.`,
       );
     }
+    await this.simulateLatency();
     const properties = { ...inputs, ...computedOutputs(type, id, inputs) };
     this.write({ urn, type, id, properties });
     return { id, outs: properties };
@@ -115,6 +158,7 @@ export class StandInProvider implements provider.Provider {
 
   async update(id: string, urn: string, _olds: Properties, news: Properties): Promise<provider.UpdateResult> {
     const { type } = this.resourceOf(urn);
+    await this.simulateLatency();
     const properties = { ...news, ...computedOutputs(type, id, news) };
     this.write({ urn, type, id, properties });
     return { outs: properties };
@@ -139,6 +183,24 @@ export class StandInProvider implements provider.Provider {
   fileOf(type: string, id: string): string {
     const safeId = id.replace(/[^A-Za-z0-9._-]/g, "_");
     return path.join(this.objectsDir, `${typeName(type)}--${safeId}.json`);
+  }
+
+  private async simulateLatency(): Promise<void> {
+    const delayMs = Number(process.env[DELAY_ENV] ?? "0");
+    if (delayMs > 0) {
+      fs.writeFileSync(path.join(this.directory, BUSY_MARKER), `${process.pid}\n`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  /** Counts the checks of one resource across plugin processes, in a file per URN. */
+  private countCheck(urn: string): number {
+    const counters = path.join(this.directory, ".checks");
+    fs.mkdirSync(counters, { recursive: true });
+    const file = path.join(counters, urn.replace(/[^A-Za-z0-9._-]/g, "_"));
+    const count = (fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8")) : 0) + 1;
+    fs.writeFileSync(file, String(count));
+    return count;
   }
 
   private resourceOf(urn: string): { type: string; name: string } {
