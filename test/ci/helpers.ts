@@ -67,14 +67,26 @@ export class TempRepo {
   }
 }
 
+/** The fields of an event payload the tests point at a temporary repository or edit. */
+export interface EventPayload {
+  action?: string;
+  pull_request?: { base: { sha: string }; head: { sha: string; repo: { full_name: string } | null } };
+  ref?: string;
+  before?: string;
+  after?: string;
+  deleted?: boolean;
+  inputs?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
 /** A recorded event payload from test/fixtures/events with its SHAs pointed at a temporary repository. */
 export function eventFile(
   fixture: string,
   shas: { base?: string; head?: string },
   dir: string,
-  edit: (event: Record<string, any>) => void = () => undefined,
+  edit: (event: EventPayload) => void = () => undefined,
 ): string {
-  const event = JSON.parse(fs.readFileSync(path.join(EVENTS_DIR, fixture), "utf8")) as Record<string, any>;
+  const event = JSON.parse(fs.readFileSync(path.join(EVENTS_DIR, fixture), "utf8")) as EventPayload;
   if (event.pull_request) {
     event.pull_request.base.sha = shas.base ?? event.pull_request.base.sha;
     event.pull_request.head.sha = shas.head ?? event.pull_request.head.sha;
