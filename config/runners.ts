@@ -134,7 +134,7 @@ export interface CleanupConfig {
 export interface GuardrailsConfig {
   /** Whether the default-deny ingress NetworkPolicy is created. */
   networkPolicy: { enabled: boolean };
-  /** ResourceQuota of the namespace. */
+  /** ResourceQuota of the namespace: `cpu` and `memory` cap the sum of requests, `pods` the pod count. */
   resourceQuota: { enabled: boolean; cpu: string; memory: string; pods: number };
   /** LimitRange of the namespace; `max` is raised to fit the largest scale set's limits. */
   limitRange: { enabled: boolean; default: ResourceList; defaultRequest: ResourceList; max: ResourceList };
@@ -656,8 +656,8 @@ function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void
     if (!scaleSet.enabled) {
       continue;
     }
-    const scope = `${url.toLowerCase()} ${scaleSet.runnerGroup}`;
-    const labelKey = `${scope} ${scaleSet.label}`;
+    // GitHub compares runner labels and group names without regard to case.
+    const labelKey = [url, scaleSet.runnerGroup, scaleSet.label].join(" ").toLowerCase();
     const sameLabel = labels.get(labelKey);
     if (sameLabel !== undefined) {
       report({
@@ -680,7 +680,55 @@ function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void
       });
     }
   }
+  checkCredentialSecrets(input, report);
+  checkQuota(entries, input, report);
   checkGuardrails(input, report);
+}
+
+/** Rejects two scale sets whose different GitHub Apps would share one credentials Secret. */
+function checkCredentialSecrets(input: RunnersInput, report: (issue: Issue) => void): void {
+  const runners = input.runners!;
+  // The default lanes use the top-level App; an empty name stands for it.
+  const owners = new Map<string, { app: string; key: string }>([
+    [runners.githubConfigSecret, { app: "", key: "runners.githubConfigSecret" }],
+  ]);
+  for (const [release, extra] of Object.entries(runners.extraScaleSets)) {
+    const secretName = extra.githubConfigSecret ?? `${release}-github-app`;
+    const owner = owners.get(secretName);
+    if (owner !== undefined && owner.app !== extra.githubApp) {
+      report({
+        path: ["runners", "extraScaleSets", release, "githubConfigSecret"],
+        message: `names the Secret ${secretName} of flywheel:${owner.key}, which holds other GitHub App credentials`,
+        accepted: `${release}-github-app`,
+      });
+      continue;
+    }
+    owners.set(secretName, { app: extra.githubApp, key: `runners.extraScaleSets.${release}` });
+  }
+}
+
+/** Rejects an enabled scale set whose one runner already requests more than the namespace quota. */
+function checkQuota(
+  entries: ReadonlyArray<{ path: PropertyKey[]; scaleSet: ScaleSetInput }>,
+  input: RunnersInput,
+  report: (issue: Issue) => void,
+): void {
+  const quota = input.runners!.guardrails.resourceQuota;
+  if (!quota.enabled) {
+    return;
+  }
+  for (const { path, scaleSet } of entries) {
+    for (const kind of ["cpu", "memory"] as const) {
+      const request = scaleSet.resources.requests[kind];
+      if (scaleSet.enabled && parseQuantity(request) > parseQuantity(quota[kind])) {
+        report({
+          path: [...path, "resources", "requests", kind],
+          message: `must fit the runner namespace quota (${quota[kind]}), or its runners never schedule`,
+          accepted: quota[kind],
+        });
+      }
+    }
+  }
 }
 
 function checkGuardrails(input: RunnersInput, report: (issue: Issue) => void): void {

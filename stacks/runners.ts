@@ -162,7 +162,11 @@ export async function runnersStack(
 
   const controller = new ArcController(
     runners.controller.releaseName,
-    { controller: runners.controller, imagePullSecretName: pullSecret?.secretName },
+    {
+      controller: runners.controller,
+      namespace: controllerNamespace.metadata.name,
+      imagePullSecretName: pullSecret?.secretName,
+    },
     { dependsOn: pullSecret === undefined ? [controllerNamespace] : [controllerNamespace, pullSecret] },
   );
 
@@ -177,7 +181,7 @@ export async function runnersStack(
       scaleSet.releaseName,
       {
         releaseName: scaleSet.releaseName,
-        namespace: runners.runnerNamespace,
+        namespace: runnerNamespace.metadata.name,
         chart: runners.scaleSetChart,
         values: {
           githubConfigUrl: scaleSet.githubConfigUrl,

@@ -6,6 +6,8 @@ import type { ControllerConfig } from "../../config/runners";
 export interface ArcControllerArgs {
   /** Chart, release, namespace and values of the controller; every field has a default in the configuration. */
   controller: ControllerConfig;
+  /** Namespace object's name output, so that the release waits for the namespace; default `controller.namespace`. */
+  namespace?: pulumi.Input<string>;
   /** Name of a `kubernetes.io/dockerconfigjson` Secret in the controller namespace; omitted means none. */
   imagePullSecretName?: string;
 }
@@ -39,7 +41,7 @@ export class ArcController extends pulumi.ComponentResource {
         // classic index.yaml repositories.
         chart: `${controller.repository}/${controller.chart}`,
         version: controller.version,
-        namespace: controller.namespace,
+        namespace: args.namespace ?? controller.namespace,
         createNamespace: false,
         timeout: controller.timeoutSeconds,
         values: {

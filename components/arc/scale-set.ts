@@ -7,8 +7,8 @@ import { scaleSetValues, ScaleSetValuesInput } from "./values";
 export interface ScaleSetArgs {
   /** Helm release name, such as `gh-nix`. */
   releaseName: string;
-  /** Namespace of the release and of its runner pods. */
-  namespace: string;
+  /** Namespace of the release and of its runner pods; pass the Namespace's output so the release waits for it. */
+  namespace: pulumi.Input<string>;
   /** Coordinates and timeout of the `gha-runner-scale-set` chart. */
   chart: ChartConfig;
   /** Chart values of this scale set. */

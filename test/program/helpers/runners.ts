@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, StackConfig } from "../../../config/load";
 import { readStackConfig } from "../../../stacks/config";
 import { runStack } from "../../../stacks";
@@ -56,12 +57,29 @@ export function loadRunners(file: StackFileConfig): StackConfig {
   return loadStackConfig(RUNNERS_STACK, { values: file.config, secretKeys: new Set(file.secretKeys) });
 }
 
-/** Renders the runners stack under mocks, with the stand-in caches stack behind its StackReference. */
+/** Called with each registration's type, name, inputs and options, before the SDK sends it. */
+export type RegistrationObserver = (args: pulumi.ResourceTransformationArgs) => void;
+
+/**
+ * Renders the runners stack under mocks, with the stand-in caches stack behind its StackReference.
+ * `observe` sees registrations as the program made them, with explicit dependencies and with
+ * secret inputs still whole, which the recorded inputs no longer show.
+ */
 export function recordRunners(
   file: StackFileConfig = devStackFile(),
   cacheOutputs: Record<string, unknown> = FAKE_CACHE_OUTPUTS,
+  observe?: RegistrationObserver,
 ): Promise<RecordResult> {
-  return recordProgram(() => runStack(readStackConfig(RUNNERS_STACK)), {
+  const program = async (): Promise<Record<string, unknown>> => {
+    if (observe !== undefined) {
+      pulumi.runtime.registerStackTransformation((args) => {
+        observe(args);
+        return undefined;
+      });
+    }
+    return runStack(readStackConfig(RUNNERS_STACK));
+  };
+  return recordProgram(program, {
     stack: RUNNERS_STACK,
     config: file.config,
     secretKeys: file.secretKeys,
@@ -95,4 +113,12 @@ export function at(value: unknown, ...keys: Array<string | number>): unknown {
     current = (current as Record<string | number, unknown>)[key];
   }
   return current;
+}
+
+/** Resolves an input that may be an Output, including a secret one; for test inspection only. */
+export function resolveInput(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => resolve(v)));
+  }
+  return Promise.resolve(value);
 }
