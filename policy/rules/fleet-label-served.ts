@@ -1,3 +1,4 @@
+import { hostedLabelReason } from "./hosted-labels";
 import { locate } from "./no-hosted-runner";
 import { UNKNOWN_AT_PREVIEW } from "./plain";
 import type { ScaleSet } from "./scale-sets";
@@ -13,8 +14,8 @@ const MIN_SERVING_RUNNERS = 1;
  * `maxRunners >= 1` serves, because such a job waits in the queue forever.
  *
  * `scaleSets` lists the `gha-runner-scale-set` releases of this stack and the lanes the runners
- * stack exports. The resolver runs with `fleet` plus every scale set label, so lanes named without
- * the fleet prefix still count as the fleet's own.
+ * stack exports. The resolver runs with `fleet` plus every scale set label (except hosted-looking
+ * ones), so lanes named without the fleet prefix still count as the fleet's own.
  */
 export async function checkFleetLabelsServed(
   workflows: readonly WorkflowFile[],
@@ -22,8 +23,12 @@ export async function checkFleetLabelsServed(
   fleet: FleetOptions,
   audit: AuditWorkflowText,
 ): Promise<Violation[]> {
+  // A scale set named like a hosted label is a violation of no-hosted-named-scale-set; adding its
+  // name to the fleet would make the resolver reject the whole fleet.
   const knownLabels = scaleSets.flatMap((scaleSet) =>
-    typeof scaleSet.label === "string" ? [scaleSet.label] : [],
+    typeof scaleSet.label === "string" && hostedLabelReason(scaleSet.label) === undefined
+      ? [scaleSet.label]
+      : [],
   );
   const auditFleet: FleetOptions = { ...fleet, labels: [...new Set([...fleet.labels, ...knownLabels])] };
   const violations: Violation[] = [];

@@ -1,35 +1,32 @@
-/** A pattern for runner labels that GitHub-hosted runners (or GitHub's defaults) answer to. */
-interface HostedLabelPattern {
-  pattern: RegExp;
-  reason: string;
-}
+import { HOSTED_LABEL_FAMILIES } from "../resolver";
 
-// Matching is case-insensitive because GitHub compares runner labels case-insensitively.
-const HOSTED_LABEL_PATTERNS: readonly HostedLabelPattern[] = [
-  { pattern: /^ubuntu(-|$)/i, reason: "ubuntu-* labels select GitHub-hosted Linux runners" },
-  { pattern: /^windows(-|$)/i, reason: "windows-* labels select GitHub-hosted Windows runners" },
-  { pattern: /^macos(-|$)/i, reason: "macos-* labels select GitHub-hosted macOS runners" },
-  {
-    pattern: /^self-hosted$/i,
-    reason:
-      "self-hosted is the default label of every registered runner, so it matches runners outside the fleet",
-  },
-  {
-    pattern: /^(linux|x64|arm|arm64)$/i,
-    reason:
-      "operating system and architecture labels are GitHub's default runner labels and match any runner",
-  },
+/**
+ * GitHub's default labels of self-hosted runners. Every registered runner carries them, so a
+ * scale set named after one would share its name with runners outside the fleet.
+ */
+const DEFAULT_RUNNER_LABELS: readonly string[] = [
+  "self-hosted",
+  "linux",
+  "windows",
+  "macos",
+  "x64",
+  "arm",
+  "arm64",
 ];
 
 /**
- * Returns why `label` names a GitHub-hosted runner or one of GitHub's default runner labels, or
- * `undefined` when it names neither.
+ * Returns why `label` names a GitHub-hosted runner family (the resolver's list) or one of GitHub's
+ * default runner labels, or `undefined` when it names neither. GitHub compares labels
+ * case-insensitively, and so does this check.
  */
 export function hostedLabelReason(label: string): string | undefined {
-  for (const { pattern, reason } of HOSTED_LABEL_PATTERNS) {
-    if (pattern.test(label)) {
-      return reason;
-    }
+  const lower = label.toLowerCase();
+  const family = HOSTED_LABEL_FAMILIES.find((prefix) => lower.startsWith(prefix));
+  if (family !== undefined) {
+    return `${family}* labels select GitHub-hosted runners`;
+  }
+  if (DEFAULT_RUNNER_LABELS.includes(lower)) {
+    return `${lower} is a default label of every self-hosted runner, so it matches runners outside the fleet`;
   }
   return undefined;
 }

@@ -124,6 +124,10 @@ describe("policy pack: workflow policies", function () {
   });
 
   describe("no-hosted-runner at preview", function () {
+    beforeEach(async function () {
+      await running().configureStack("github-dev", true);
+    });
+
     it("keeps unknown content mandatory", async function () {
       const found = fromPolicy(await running().analyze(workflowFile(UNKNOWN)), "no-hosted-runner");
       assert.deepEqual(
@@ -216,6 +220,11 @@ describe("policy pack: workflow policies", function () {
       const stack = [workflowFile(UNKNOWN), ...servedStack().slice(1)];
       const found = fromPolicy(await running().analyzeStack(stack), "fleet-label-served");
       assert.equal(found[0]?.enforcementLevel, "mandatory");
+    });
+
+    it("counts a hosted-named scale set without failing", async function () {
+      const stack = [...servedStack(), scaleSetRelease("gh-hosted", "ubuntu-latest", 3)];
+      assert.deepEqual(await running().analyzeStack(stack), []);
     });
 
     it("reports nothing when configured disabled", async function () {
