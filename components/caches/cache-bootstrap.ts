@@ -23,7 +23,41 @@ export interface AtticCacheBootstrapArgs {
   after: pulumi.Resource[];
 }
 
+/**
+ * Shell script of the bootstrap container. It reads `ATTIC_ENDPOINT`, `CACHE_NAME`, `REQUEST_BODY`,
+ * `AUTHORIZATION_FILE` (a header line, read by curl so the token never appears in a command line)
+ * and `RESPONSE_FILE`. Attic answers a request for an existing cache with 400 and the
+ * error CacheAlreadyExists, other servers and proxies with 409 Conflict; both mean the cache is
+ * there, so the script succeeds.
+ */
+export const CREATE_CACHE_SCRIPT = `set -eu
+status=$(curl --silent --show-error --retry 10 --retry-connrefused --retry-delay 5 \\
+  --output "$RESPONSE_FILE" --write-out '%{http_code}' \\
+  --request POST \\
+  --header @"$AUTHORIZATION_FILE" \\
+  --header 'Content-Type: application/json' \\
+  --data "$REQUEST_BODY" \\
+  "$ATTIC_ENDPOINT/_api/v1/cache-config/$CACHE_NAME")
+case "$status" in
+  2??) echo "Created cache $CACHE_NAME." ;;
+  409) echo "Cache $CACHE_NAME already exists (HTTP 409)." ;;
+  400)
+    if grep -q CacheAlreadyExists "$RESPONSE_FILE"; then
+      echo "Cache $CACHE_NAME already exists."
+    else
+      echo "Creating cache $CACHE_NAME failed with HTTP 400:" >&2
+      cat "$RESPONSE_FILE" >&2
+      exit 1
+    fi ;;
+  *)
+    echo "Creating cache $CACHE_NAME failed with HTTP $status:" >&2
+    cat "$RESPONSE_FILE" >&2
+    exit 1 ;;
+esac
+`;
+
 const TOKEN_DIR = "/run/attic-bootstrap";
+const AUTHORIZATION_FILE = `${TOKEN_DIR}/authorization`;
 const TOKEN_SUBJECT = "flywheel-bootstrap";
 // The token only has to outlive the Job's retries.
 const TOKEN_VALIDITY = "1 hour";
@@ -79,10 +113,10 @@ export class AtticCacheBootstrap extends pulumi.ComponentResource {
                   command: ["/bin/sh", "-c"],
                   args: [
                     [
-                      `atticadm -f ${SERVER_CONFIG_PATH} make-token --sub ${TOKEN_SUBJECT}`,
-                      `--validity '${TOKEN_VALIDITY}' --create-cache '${cache.name}' --configure-cache '${cache.name}'`,
-                      `> ${TOKEN_DIR}/token`,
-                    ].join(" "),
+                      "set -eu",
+                      `token=$(atticadm -f ${SERVER_CONFIG_PATH} make-token --sub ${TOKEN_SUBJECT} --validity '${TOKEN_VALIDITY}' --create-cache '${cache.name}' --configure-cache '${cache.name}')`,
+                      `printf 'Authorization: Bearer %s\\n' "$token" > ${AUTHORIZATION_FILE}`,
+                    ].join("\n"),
                   ],
                   env: [
                     {
@@ -106,7 +140,8 @@ export class AtticCacheBootstrap extends pulumi.ComponentResource {
                     { name: "ATTIC_ENDPOINT", value: args.atticEndpoint },
                     { name: "CACHE_NAME", value: cache.name },
                     { name: "REQUEST_BODY", value: JSON.stringify(request) },
-                    { name: "TOKEN_FILE", value: `${TOKEN_DIR}/token` },
+                    { name: "AUTHORIZATION_FILE", value: AUTHORIZATION_FILE },
+                    { name: "RESPONSE_FILE", value: "/tmp/response" },
                   ],
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
@@ -132,31 +167,3 @@ export class AtticCacheBootstrap extends pulumi.ComponentResource {
     this.registerOutputs({ cacheName: this.cacheName });
   }
 }
-
-// Attic answers a request for an existing cache with 400 and the error CacheAlreadyExists; other
-// servers and proxies answer 409 Conflict. Both mean the cache is there, so the step succeeds.
-const CREATE_CACHE_SCRIPT = `set -eu
-status=$(curl --silent --show-error --retry 10 --retry-connrefused --retry-delay 5 \\
-  --output /tmp/response --write-out '%{http_code}' \\
-  --request POST \\
-  --header "Authorization: Bearer $(cat "$TOKEN_FILE")" \\
-  --header 'Content-Type: application/json' \\
-  --data "$REQUEST_BODY" \\
-  "$ATTIC_ENDPOINT/_api/v1/cache-config/$CACHE_NAME")
-case "$status" in
-  2??) echo "Created cache $CACHE_NAME." ;;
-  409) echo "Cache $CACHE_NAME already exists (HTTP 409)." ;;
-  400)
-    if grep -q CacheAlreadyExists /tmp/response; then
-      echo "Cache $CACHE_NAME already exists."
-    else
-      echo "Creating cache $CACHE_NAME failed with HTTP 400:" >&2
-      cat /tmp/response >&2
-      exit 1
-    fi ;;
-  *)
-    echo "Creating cache $CACHE_NAME failed with HTTP $status:" >&2
-    cat /tmp/response >&2
-    exit 1 ;;
-esac
-`;
