@@ -18,6 +18,9 @@ export const WORKFLOW_FAMILIES = [
 /** One workflow family, named by its configuration key. */
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
+/** Families that run this program's own driver or benchmarks, so only the platform repository gets them. */
+export const PLATFORM_ONLY_FAMILIES: readonly WorkflowFamily[] = ["deployRunners", "runnerBenchmarks"];
+
 /** Default check name of the policy gate, as the Validate workflow's policy job reports it. */
 export const DEFAULT_POLICY_CHECK = "flywheel / policy";
 
@@ -92,10 +95,13 @@ const repositorySchema = z.strictObject({
   }),
   /** Branch the workflow files are committed to and the ruleset protects; default `main`. */
   defaultBranch: branch.default("main"),
-  /** Workflow families committed to the repository; default every family. */
+  /**
+   * Workflow families committed to the repository; default every family in the platform repository
+   * and every family but Deploy Runners and Runner Benchmarks elsewhere.
+   */
   workflows: z
     .array(z.enum(WORKFLOW_FAMILIES, { message: `must be one of ${WORKFLOW_FAMILIES.join(", ")}` }))
-    .default([...WORKFLOW_FAMILIES]),
+    .optional(),
   /** Fleet label per family, overriding `defaultLane`. */
   lanes: lanesSchema.default({}),
   /** Whether a ruleset on the default branch requires the policy check; default true. */
@@ -170,9 +176,30 @@ const githubBase = z.strictObject({
   rulesetBypassActors: z
     .array(bypassActorSchema)
     .default([{ actorType: "OrganizationAdmin", bypassMode: "always" }]),
+  /**
+   * Key of the repository that holds this flywheel program; default `flywheel`. Only it gets Deploy
+   * Runners and Runner Benchmarks, and other repositories' policy jobs run its audit.
+   */
+  platformRepository: z.string().min(1).default("flywheel"),
 });
 
-const githubSchema = githubBase.superRefine(checkCrossFields);
+const githubSchema = githubBase.transform(fillWorkflowDefaults).superRefine(checkCrossFields);
+
+/** Configuration after defaults, before the cross-field rules. */
+type Defaulted = ReturnType<typeof fillWorkflowDefaults>;
+
+/** Fills in each repository's default workflows, which depend on whether it is the platform repository. */
+function fillWorkflowDefaults(config: z.output<typeof githubBase>) {
+  const repositories = Object.fromEntries(
+    Object.entries(config.repositories).map(([key, repository]) => {
+      const defaults = WORKFLOW_FAMILIES.filter(
+        (family) => key === config.platformRepository || !PLATFORM_ONLY_FAMILIES.includes(family),
+      );
+      return [key, { ...repository, workflows: repository.workflows ?? defaults }];
+    }),
+  );
+  return { ...config, repositories };
+}
 
 /** Parsed configuration of a `github-<env>` stack. */
 export type GithubConfig = z.infer<typeof githubSchema>;
@@ -208,7 +235,7 @@ export function laneOf(config: GithubConfig, repository: RepositoryConfig, famil
 type Issue = { path: PropertyKey[]; message: string; accepted: string };
 
 /** Rules across keys, checked after each key parsed, so that every problem is reported at once. */
-function checkCrossFields(config: z.output<typeof githubBase>, ctx: z.RefinementCtx): void {
+function checkCrossFields(config: Defaulted, ctx: z.RefinementCtx): void {
   const issues = [...checkRepositories(config), ...checkRunnerGroups(config)];
   for (const issue of issues) {
     ctx.addIssue({
@@ -220,8 +247,15 @@ function checkCrossFields(config: z.output<typeof githubBase>, ctx: z.Refinement
   }
 }
 
-function checkRepositories(config: z.output<typeof githubBase>): Issue[] {
+function checkRepositories(config: Defaulted): Issue[] {
   const issues: Issue[] = [];
+  if (config.repositories[config.platformRepository] === undefined) {
+    issues.push({
+      path: ["platformRepository"],
+      message: `names "${config.platformRepository}", which is not a key of repositories`,
+      accepted: Object.keys(config.repositories).join(", ") || "flywheel",
+    });
+  }
   const seen = new Map<string, string>();
   for (const [key, repository] of Object.entries(config.repositories)) {
     const name = repositoryNameOf(key, repository);
@@ -248,11 +282,7 @@ function checkRepositories(config: z.output<typeof githubBase>): Issue[] {
   return issues;
 }
 
-function checkRepositoryWorkflows(
-  config: z.output<typeof githubBase>,
-  key: string,
-  repository: RepositoryConfig,
-): Issue[] {
+function checkRepositoryWorkflows(config: Defaulted, key: string, repository: RepositoryConfig): Issue[] {
   const issues: Issue[] = [];
   const workflows = repository.workflows;
   workflows.forEach((family, index) => {
@@ -280,6 +310,14 @@ function checkRepositoryWorkflows(
       accepted: "add validate to workflows, or set ruleset to false",
     });
   }
+  const platformOnly = PLATFORM_ONLY_FAMILIES.filter((family) => workflows.includes(family));
+  if (key !== config.platformRepository && platformOnly.length > 0) {
+    issues.push({
+      path: ["repositories", key, "workflows"],
+      message: `includes ${platformOnly.join(" and ")}, which run this program and belong only in the platform repository "${config.platformRepository}"`,
+      accepted: `remove ${platformOnly.join(" and ")}, or set platformRepository to ${key}`,
+    });
+  }
   if (workflows.includes("proofStatus") && !workflows.includes("platformProof")) {
     issues.push({
       path: ["repositories", key, "workflows"],
@@ -298,13 +336,13 @@ function checkRepositoryWorkflows(
   return issues;
 }
 
-function allowsPublic(config: z.output<typeof githubBase>, repositoryKey: string): boolean {
+function allowsPublic(config: Defaulted, repositoryKey: string): boolean {
   return Object.values(config.runnerGroups).some(
     (group) => group.allowsPublicRepositories && group.repositories.includes(repositoryKey),
   );
 }
 
-function checkRunnerGroups(config: z.output<typeof githubBase>): Issue[] {
+function checkRunnerGroups(config: Defaulted): Issue[] {
   const issues: Issue[] = [];
   const seen = new Map<string, string>();
   for (const [key, group] of Object.entries(config.runnerGroups)) {

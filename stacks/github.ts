@@ -136,6 +136,7 @@ function workflowFiles(
       policyCheck: settings.policyCheck,
       buildPaths: repository.buildPaths,
       environment: config.environment,
+      platform: platformOf(settings, name),
     });
     return { path: workflowPath(family), content: emitWorkflow(workflow, { generatedBy: config.stack }) };
   });
@@ -150,4 +151,16 @@ function cacheVariables(endpoints: CacheEndpoints, fleetLabels: string[]): Recor
     [VARIABLE_NAMES.atticCache]: endpoints.atticCache,
     [VARIABLE_NAMES.fleetLabels]: fleetLabels.join(","),
   };
+}
+
+/** The platform repository as a member repository's workflows see it; undefined for the platform itself. */
+function platformOf(
+  settings: GithubConfig,
+  name: string,
+): { repository: string; defaultBranch: string } | undefined {
+  const platform = settings.repositories[settings.platformRepository];
+  const platformName = repositoryNameOf(settings.platformRepository, platform);
+  return platformName === name
+    ? undefined
+    : { repository: platformName, defaultBranch: platform.defaultBranch };
 }

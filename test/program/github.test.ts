@@ -100,6 +100,22 @@ describe("github stack", () => {
       }
     });
 
+    it("gives a member repository no platform-only families by default", async () => {
+      const defaulted = await recordGithubStack(
+        withRepository("platform-apps", { workflows: undefined, lanes: {} }),
+      );
+      const paths = ofType(defaulted, FILE)
+        .filter((resource) => resource.inputs["repository"] === "platform-apps")
+        .map((resource) => resource.inputs["file"]);
+      assert.deepEqual(paths, [
+        ".github/workflows/validate.yml",
+        ".github/workflows/secret-detection.yml",
+        ".github/workflows/platform-proof.yml",
+        ".github/workflows/build-and-publish.yml",
+        ".github/workflows/proof-status.yml",
+      ]);
+    });
+
     it("gives the public repository no workflows", () => {
       const files = ofType(result, FILE).filter(
         (resource) => resource.inputs["repository"] === "flywheel-docs",
@@ -439,6 +455,16 @@ describe("github stack", () => {
           config: { "flywheel:rulesetBypassActors": [{ actorType: "Integration", bypassMode: "always" }] },
         }),
         key: "flywheel:rulesetBypassActors[0]",
+      },
+      {
+        name: "platform repository that is not managed",
+        mutation: () => ({ config: { "flywheel:platformRepository": "infra" } }),
+        key: "flywheel:platformRepository",
+      },
+      {
+        name: "deploy runners outside the platform repository",
+        mutation: () => withRepository("platform-apps", { workflows: ["validate", "deployRunners"] }),
+        key: "flywheel:repositories.platform-apps.workflows",
       },
       {
         name: "no repositories",

@@ -10,7 +10,7 @@ import { auditWorkflowText } from "../../policy/resolver";
 import { emitWorkflow } from "../../workflows/emit";
 import { buildWorkflow, type FamilyContext } from "../../workflows/families";
 import { PROOF_VARIABLES } from "../../workflows/families/platform-proof";
-import type { Job, RunStep, Workflow } from "../../workflows/model";
+import type { Job, RunStep, UsesStep, Workflow } from "../../workflows/model";
 import { recordGithubStack } from "./github-fixture";
 
 const FILE = "github:index/repositoryFile:RepositoryFile";
@@ -332,6 +332,38 @@ describe("generated workflows", () => {
 
     it("runs on pull requests", () => {
       assert.ok(fileOf(files, "flywheel", "validate.yml").workflow.on.pull_request !== undefined);
+    });
+
+    it("renders every stack of the environment in the platform repository", () => {
+      const config = fileOf(files, "flywheel", "validate.yml").workflow.jobs["config"];
+      const run = stepNamed(config, "Render every stack offline").run;
+      assert.equal(
+        run,
+        [
+          "npx flywheel render --stack 'caches-dev' > /dev/null",
+          "npx flywheel render --stack 'runners-dev' > /dev/null",
+          "npx flywheel render --stack 'github-dev' > /dev/null",
+        ].join("\n"),
+      );
+    });
+
+    it("gives a member repository only the policy job", () => {
+      const validate = fileOf(files, "platform-apps", "validate.yml").workflow;
+      assert.deepEqual(Object.keys(validate.jobs), ["policy"]);
+    });
+
+    it("checks out the platform repository in a member repository", () => {
+      const policy = fileOf(files, "platform-apps", "validate.yml").workflow.jobs["policy"];
+      const platform = policy.steps.find(
+        (step) => step.name === "Check out the flywheel program",
+      ) as UsesStep;
+      assert.equal(platform.with?.["repository"], "tinyland-example/flywheel");
+    });
+
+    it("runs the checked-out audit in a member repository", () => {
+      const policy = fileOf(files, "platform-apps", "validate.yml").workflow.jobs["policy"];
+      const audit = stepNamed(policy, "Audit the workflows for hosted runners").run;
+      assert.match(audit, /^node \.flywheel\/bin\/flywheel\.js audit /);
     });
   });
 

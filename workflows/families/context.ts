@@ -18,6 +18,11 @@ export interface FamilyContext {
   buildPaths: readonly string[];
   /** Environment suffix of the platform's stacks, such as `dev`. */
   environment: string;
+  /**
+   * The repository that holds this flywheel program, when it is another one. The policy job of
+   * other repositories checks it out to run its audit; undefined in the platform repository itself.
+   */
+  platform?: { repository: string; defaultBranch: string };
 }
 
 /** Returns the names of the platform's three stacks in one environment, in deployment order. */
