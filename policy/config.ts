@@ -90,8 +90,12 @@ export function parsePolicyConfig<T extends z.ZodType>(
     const key = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(root)";
     const topKey = String(issue.path[0] ?? "");
     const accepted = ACCEPTED_EXAMPLES[topKey];
-    const remedy =
-      issue.code === "unrecognized_keys" ? "remove it" : accepted ? `for example ${accepted}` : "fix it";
+    let remedy = "fix it";
+    if (issue.code === "unrecognized_keys") {
+      remedy = "remove it";
+    } else if (accepted) {
+      remedy = `for example ${accepted}`;
+    }
     return `${key}: ${issue.message} (${remedy})`;
   });
   return raiseConfigError(policyName, problems);

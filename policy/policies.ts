@@ -156,7 +156,8 @@ const pinnedImages: ResourceValidationPolicy = {
 
 const noCredentialsInConfigMap: ResourceValidationPolicy = {
   name: "no-credentials-in-configmap",
-  description: "No ConfigMap holds a credential, by key name or by value; credentials belong in Secrets.",
+  description:
+    "No ConfigMap contains a credential, by key name or by value, because credentials belong in Secrets.",
   configSchema: toConfigSchema(noOptionsSchema),
   validateResource: (args, reportViolation) => {
     if (args.type !== RESOURCE_TYPES.configMap) {

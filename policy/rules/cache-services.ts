@@ -34,14 +34,14 @@ export function checkCacheServiceInternal(resource: ResourceInput, config: Cache
   if (belongs === false) {
     return [];
   }
-  const why =
+  const reason =
     belongs === "unknown"
       ? "its namespace or labels are unknown at preview, so it may belong to a build cache"
       : "it belongs to a build cache";
   return [
     {
       message:
-        `${thing} must be of type ClusterIP, not ${serviceType}, because ${why}; ` +
+        `${thing} must be of type ClusterIP, not ${serviceType}, because ${reason}; ` +
         `list it in the pack configuration's allowPublicServices if exposing it is intended`,
     },
   ];

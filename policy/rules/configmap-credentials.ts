@@ -88,7 +88,7 @@ export function credentialKeyReason(key: string): string | undefined {
 }
 
 /**
- * Returns why a value holds a credential, or `undefined`. The reasons never quote the value.
+ * Returns why a value contains a credential, or `undefined`. The reasons never quote the value.
  */
 export function credentialValueReason(value: string): string | undefined {
   if (PEM_PRIVATE_KEY.test(value)) {
@@ -117,7 +117,7 @@ export function credentialValueReason(value: string): string | undefined {
 
 /**
  * Reports every key of a ConfigMap's `data` and `binaryData` that names a credential and every
- * `data` value that holds one. Credentials belong in a Secret.
+ * `data` value that contains one. Credentials belong in a Secret.
  */
 export function checkConfigMapCredentials(resource: ResourceInput): Violation[] {
   const violations: Violation[] = [];

@@ -23,8 +23,8 @@ export async function checkFleetLabelsServed(
   fleet: FleetOptions,
   audit: AuditWorkflowText,
 ): Promise<Violation[]> {
-  // A scale set named like a hosted label is a violation of no-hosted-named-scale-set; adding its
-  // name to the fleet would make the resolver reject the whole fleet.
+  // A scale set named like a hosted label is left out of the fleet, because the resolver rejects
+  // such a fleet outright. no-hosted-named-scale-set reports the scale set itself.
   const knownLabels = scaleSets.flatMap((scaleSet) =>
     typeof scaleSet.label === "string" && hostedLabelReason(scaleSet.label) === undefined
       ? [scaleSet.label]

@@ -1,7 +1,7 @@
 import { getPath, isPlainObject, type Plain, type PlainObject, UNKNOWN_AT_PREVIEW } from "./plain";
 import type { ResourceInput, Violation } from "./types";
 
-/** Where each workload kind keeps its pod spec, below the resource's properties. */
+/** Path from a workload's properties to its pod spec, by resource type. */
 const POD_SPEC_PATHS: Record<string, readonly string[]> = {
   "kubernetes:core/v1:Pod": ["spec"],
   "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],

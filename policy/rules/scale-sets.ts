@@ -13,7 +13,7 @@ export interface ScaleSet {
   maxRunners: number | typeof UNKNOWN_AT_PREVIEW | undefined;
   /** Whether the lane is switched on; always true for a Helm release in this stack. */
   enabled: boolean;
-  /** Where the scale set was found, for messages: `Helm release gh-nix`, `runners stack lane`. */
+  /** Origin of the scale set, for messages: `Helm release gh-nix` or `lane of stack runners-dev`. */
   source: string;
 }
 

@@ -21,7 +21,7 @@ function hostedWorkflowText(): string {
   return readWorkflow("fleet.yml").replace("runs-on: tinyland-docker", "runs-on: ubuntu-latest");
 }
 
-/** A stack whose release serves tinyland-nix and whose runners stack lane serves tinyland-docker. */
+/** Builds a stack whose release serves tinyland-nix and whose runners stack lane serves tinyland-docker. */
 function servedStack(dockerLane = lane("tinyland-docker")): ReturnType<typeof workflowFile>[] {
   return [workflowFile(), scaleSetRelease("gh-nix", "tinyland-nix", 5), stackReference([dockerLane])];
 }

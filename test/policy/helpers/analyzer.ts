@@ -7,7 +7,7 @@ import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
-/** Repository root, two levels above this folder's parent. */
+/** Repository root, three levels above this file's folder. */
 const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** The pack directory the engine would start the policy runner in. */

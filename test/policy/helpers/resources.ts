@@ -77,7 +77,7 @@ export function scaleSetRelease(
   };
 }
 
-/** A lane as the runners stack exports it. */
+/** Builds a lane in the shape of the runners stack's `lanes` output. */
 export function lane(label: string, maxRunners = 5, enabled = true): Record<string, unknown> {
   return {
     label,
@@ -183,7 +183,7 @@ export function cacheService(): AnalyzedResource {
   };
 }
 
-/** Fixture properties as a mutation sees them: any nested field may be read or replaced. */
+/** Fixture properties that a mutation may read or replace at any depth. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test mutation reaches into nested fixture properties
 type MutableProperties = Record<string, any>;
 
