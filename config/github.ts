@@ -40,14 +40,14 @@ const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const BRANCH_PATTERN = /^(?!\/|-)(?!.*(?:\.\.|\/\/|@\{|\.lock$|\/$|\.$))[A-Za-z0-9._/-]{1,255}$/;
 
 /**
- * A string check that carries an accepted value. Zod's built-in checks take no `params`, so the
+ * Returns a string check that carries an accepted value. Zod's built-in checks take no `params`, so the
  * patterns go through `refine`, whose params reach the configuration error.
  */
 function matching(pattern: RegExp, message: string, accepted: string) {
   return z.string().refine((value) => pattern.test(value), { message, params: { accepted } });
 }
 
-/** An array check that carries an accepted value, for the same reason as {@link matching}. */
+/** Returns a non-empty array check that carries an accepted value, for the same reason as {@link matching}. */
 function nonEmpty<T extends z.ZodType>(item: T, message: string, accepted: string) {
   return z.array(item).refine((values) => values.length > 0, { message, params: { accepted } });
 }
@@ -177,7 +177,7 @@ const githubBase = z.strictObject({
     .array(bypassActorSchema)
     .default([{ actorType: "OrganizationAdmin", bypassMode: "always" }]),
   /**
-   * Key of the repository that holds this flywheel program; default `flywheel`. Only it gets Deploy
+   * Key of the repository that contains this flywheel program; default `flywheel`. Only it gets Deploy
    * Runners and Runner Benchmarks, and other repositories' policy jobs run its audit.
    */
   platformRepository: z.string().min(1).default("flywheel"),

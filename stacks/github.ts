@@ -142,7 +142,7 @@ function workflowFiles(
   });
 }
 
-/** The Actions variables that carry the cache endpoints and the fleet's labels. */
+/** Returns the Actions variables that carry the cache endpoints and the fleet's labels. */
 function cacheVariables(endpoints: CacheEndpoints, fleetLabels: string[]): Record<string, string> {
   return {
     [VARIABLE_NAMES.bazelRemoteCache]: endpoints.bazel,
@@ -153,7 +153,7 @@ function cacheVariables(endpoints: CacheEndpoints, fleetLabels: string[]): Recor
   };
 }
 
-/** The platform repository as a member repository's workflows see it; undefined for the platform itself. */
+/** Returns the platform repository for a member repository's workflows, or undefined for the platform itself. */
 function platformOf(
   settings: GithubConfig,
   name: string,

@@ -1,9 +1,8 @@
 /**
- * Third-party actions the generated workflows use, each pinned to a full commit SHA. A tag can be
- * moved to other code after review, and a commit cannot, so the SHA is what a job runs; the release
- * tag is kept beside it and emitted as a YAML comment so that a reader and update tools can see
- * which release the SHA is. The SHA and tag pairs were checked against public workflows that pin
- * the same releases.
+ * A third-party action pinned to a full commit SHA. A tag can be moved to other code after review
+ * and a commit cannot, so the SHA is what a job runs. The release tag is emitted beside it as a YAML
+ * comment, so that readers and update tools can see which release the SHA is. Each pair was checked
+ * against public workflows that pin the same release.
  */
 export interface PinnedAction {
   /** `owner/repo`. */

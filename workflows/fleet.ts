@@ -76,7 +76,7 @@ export function bazelStatusUrl(endpoints: CacheEndpoints): string {
   return `http://${host}:${BAZEL_REMOTE_HTTP_PORT}/status`;
 }
 
-/** The configuration key a repository's family lane comes from: its own `lanes` entry or `defaultLane`. */
+/** Returns the configuration key a family's lane comes from: the repository's `lanes` entry or `defaultLane`. */
 function laneKey(repositoryKey: string, repository: RepositoryConfig, family: WorkflowFamily): string {
   return repository.lanes[family] !== undefined
     ? joinKey("flywheel:repositories", [repositoryKey, "lanes", family])

@@ -11,7 +11,7 @@ export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const STACK = "github-dev";
 export const RUNNERS_STACK = "runners-dev";
 
-/** One lane of the fake runners stack, shaped like its `lanes` output. */
+/** Returns one lane of the fake runners stack, shaped like an entry of its `lanes` output. */
 export function fakeLane(label: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     label,

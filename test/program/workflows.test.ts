@@ -67,8 +67,9 @@ function fileOf(files: GeneratedFile[], repository: string, name: string): Gener
 
 function stepNamed(job: Job, name: string): RunStep {
   const step = job.steps.find((candidate) => candidate.name === name);
-  assert.ok(step !== undefined && "run" in step, `job ${job.name} has no run step "${name}"`);
-  return step as RunStep;
+  assert.ok(step !== undefined, `job ${job.name} has no step "${name}"`);
+  assert.ok("run" in step, `step "${name}" of job ${job.name} runs no script`);
+  return step;
 }
 
 /** Runs a step's script the way `shell: bash` does on a runner, and returns its exit status. */
@@ -78,12 +79,18 @@ function runBash(script: string, env: Record<string, string>): Promise<number> {
       "bash",
       ["--noprofile", "--norc", "-eo", "pipefail", "-c", script],
       { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env }, timeout: 30_000 },
-      (error) => resolve(error === null ? 0 : typeof error.code === "number" ? error.code : 1),
+      (error) => {
+        if (error === null) {
+          resolve(0);
+        } else {
+          resolve(typeof error.code === "number" ? error.code : 1);
+        }
+      },
     );
   });
 }
 
-/** Starts an HTTP server on 127.0.0.1 that answers each path with the given status. */
+/** Starts an HTTP server on 127.0.0.1 that returns the given status for each path. */
 async function startServer(routes: Record<string, number>): Promise<http.Server> {
   const server = http.createServer((request, response) => {
     response.statusCode = routes[request.url ?? ""] ?? 404;

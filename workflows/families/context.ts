@@ -1,6 +1,6 @@
 import type { FleetLabel } from "../model";
 
-/** What a workflow family needs to build one repository's workflow, all known before any resource exists. */
+/** Inputs of a workflow family for one repository, all known before any resource exists. */
 export interface FamilyContext {
   /** Organization that owns the repository. */
   organization: string;
@@ -19,8 +19,8 @@ export interface FamilyContext {
   /** Environment suffix of the platform's stacks, such as `dev`. */
   environment: string;
   /**
-   * The repository that holds this flywheel program, when it is another one. The policy job of
-   * other repositories checks it out to run its audit; undefined in the platform repository itself.
+   * The repository that contains this flywheel program, when it is another one. Other repositories'
+   * policy jobs check it out to run its audit. Undefined in the platform repository itself.
    */
   platform?: { repository: string; defaultBranch: string };
 }

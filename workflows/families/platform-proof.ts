@@ -13,7 +13,7 @@ export const PROOF_VARIABLES = [
   VARIABLE_NAMES.atticCache,
 ] as const;
 
-/** One `test -n` line per variable; every missing one is reported before the step fails. */
+/** Builds one `test -n` line per variable, so that every missing one is reported before the step fails. */
 function requireVariablesScript(): string {
   const lines = ["status=0"];
   for (const name of PROOF_VARIABLES) {
@@ -25,7 +25,7 @@ function requireVariablesScript(): string {
   return lines.join("\n");
 }
 
-// bazel-remote answers `GET /status` on its HTTP port with its cache state.
+// bazel-remote returns its cache state for `GET /status` on its HTTP port.
 const BAZEL_HTTP_SCRIPT = `curl --fail --silent --show-error --max-time ${PROBE_TIMEOUT_SECONDS} "$${VARIABLE_NAMES.bazelRemoteStatusUrl}"`;
 
 // The gRPC endpoint speaks HTTP/2 only, so a TCP connect through bash's /dev/tcp proves it accepts connections.
@@ -34,14 +34,14 @@ address="\${address%%/*}"
 host="\${address%:*}"
 port="\${address##*:}"
 test "$host" != "$port" || { echo "::error title=Cache endpoint invalid::${VARIABLE_NAMES.bazelRemoteCache} must be scheme://host:port, not $${VARIABLE_NAMES.bazelRemoteCache}."; exit 1; }
-timeout ${PROBE_TIMEOUT_SECONDS} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" || { echo "::error title=Cache unreachable::bazel-remote at $host:$port refused or timed out."; exit 1; }`;
+timeout ${PROBE_TIMEOUT_SECONDS} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" || { echo "::error title=Cache unreachable::connection to bazel-remote at $host:$port failed or timed out."; exit 1; }`;
 
 // A public Attic cache serves the Nix binary cache protocol, whose `nix-cache-info` proves the cache exists.
 const ATTIC_SCRIPT = `curl --fail --silent --show-error --max-time ${PROBE_TIMEOUT_SECONDS} "\${${VARIABLE_NAMES.atticServer}%/}/$${VARIABLE_NAMES.atticCache}/nix-cache-info"`;
 
 /**
  * Builds the Platform Proof workflow. It runs on the fleet for pull requests and pushes to the
- * default branch, and fails when a cache variable is missing or a cache endpoint does not answer.
+ * default branch, and fails when a cache variable is missing or a cache endpoint is unreachable.
  */
 export function platformProofWorkflow(context: FamilyContext): Workflow {
   const branches = [context.defaultBranch];

@@ -11,8 +11,8 @@ const PLATFORM_DIRECTORY = ".flywheel";
 
 /**
  * Builds the Validate workflow. In the platform repository it checks the stack configuration, the
- * program's types and tests, the docs' formatting, and audits the workflows; elsewhere it only
- * audits the workflows. The policy job's name is the check the default branch's ruleset requires.
+ * program's types and tests and the docs' formatting. Every repository's workflow audits its own
+ * workflow files in the policy job, whose name is the check the default branch's ruleset requires.
  */
 export function validateWorkflow(context: FamilyContext): Workflow {
   const branches = [context.defaultBranch];
