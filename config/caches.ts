@@ -110,7 +110,14 @@ const resourcesSchema = z.strictObject({
  * How the caches' Services are reached. `ClusterIP` keeps a cache inside the cluster; `NodePort`
  * and `LoadBalancer` publish it beyond the cluster and must be chosen explicitly.
  */
-const serviceType = z.enum(["ClusterIP", "NodePort", "LoadBalancer"]);
+const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+const serviceType = z
+  .string()
+  .refine((value) => (SERVICE_TYPES as readonly string[]).includes(value), {
+    message: `must be one of ${SERVICE_TYPES.join(", ")}`,
+    params: { accepted: "ClusterIP" },
+  })
+  .transform((value) => value as (typeof SERVICE_TYPES)[number]);
 
 const podSecurityLevel = z.enum(["privileged", "baseline", "restricted"]);
 
@@ -376,9 +383,30 @@ const s3StoreSchema = z.strictObject({
   region: z.string().min(1).default("us-east-1"),
 });
 
-const objectStoreSchema = z.discriminatedUnion("type", [minioStoreSchema, s3StoreSchema], {
-  error: 'must set type to "minio" (an in-cluster MinIO tenant) or "s3" (an external S3 service)',
-});
+const OBJECT_STORE_TYPES = ["minio", "s3"];
+
+// The type is checked first so that its problem carries an accepted value, which the union's own
+// "no matching discriminator" issue cannot.
+const objectStoreSchema = z.preprocess(
+  (value, ctx) => {
+    const type = (value as { type?: unknown } | null)?.type;
+    if (typeof value === "object" && value !== null && !OBJECT_STORE_TYPES.includes(type as string)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["type"],
+        message:
+          type === undefined
+            ? 'is required: "minio" for an in-cluster MinIO tenant or "s3" for an external S3 service'
+            : `must be "minio" (an in-cluster MinIO tenant) or "s3" (an external S3 service), not ${JSON.stringify(type)}`,
+        params: { accepted: "minio" },
+      });
+    }
+    return value;
+  },
+  z.discriminatedUnion("type", [minioStoreSchema, s3StoreSchema], {
+    error: 'must be an object with type "minio" or "s3"',
+  }),
+);
 
 const cachesSchema = z.strictObject({
   /** Bazel remote cache (bazel-remote). */
@@ -431,6 +459,10 @@ function checkBazelRemote(bazel: z.output<typeof bazelRemoteSchema>, ctx: z.Refi
       message: `must differ from grpcPort (${bazel.grpcPort})`,
       params: { accepted: "8080" },
     });
+  }
+  // The volume size has its own check; an invalid one is reported there, not compared here.
+  if (!QUANTITY.test(bazel.volumeSize)) {
+    return;
   }
   // bazel-remote evicts only once the cache reaches max_size; a larger value than the volume fills the disk.
   const volumeGib = Math.floor(quantityBytes(bazel.volumeSize) / GIB);
