@@ -369,6 +369,11 @@ function withEntryDefaults(defaults: Readonly<Record<string, unknown>>, fallback
   };
 }
 
+/** A CPU and memory pair of which either value may be overridden alone. */
+function resourceListWithDefaults(defaults: ResourceList) {
+  return z.preprocess((value) => mergeDefaults(defaults, value), resourceListSchema);
+}
+
 const controllerSchema = z.strictObject({
   chart: text.default("gha-runner-scale-set-controller"),
   version: text.default(ARC_CHART_VERSION),
@@ -398,6 +403,13 @@ const scaleSetChartSchema = z.strictObject({
   timeoutSeconds: seconds.default(600),
 });
 
+const limitRangeSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  default: resourceListWithDefaults({ cpu: "1", memory: "1Gi" }),
+  defaultRequest: resourceListWithDefaults({ cpu: "100m", memory: "128Mi" }),
+  max: resourceListWithDefaults({ cpu: "4", memory: "8Gi" }),
+});
+
 const guardrailsSchema = z.strictObject({
   networkPolicy: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   resourceQuota: z
@@ -408,14 +420,7 @@ const guardrailsSchema = z.strictObject({
       pods: count.default(50),
     })
     .prefault({}),
-  limitRange: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      default: resourceListSchema.prefault({ cpu: "1", memory: "1Gi" }),
-      defaultRequest: resourceListSchema.prefault({ cpu: "100m", memory: "128Mi" }),
-      max: resourceListSchema.prefault({ cpu: "4", memory: "8Gi" }),
-    })
-    .prefault({}),
+  limitRange: limitRangeSchema.prefault({} as z.input<typeof limitRangeSchema>),
   priorityClasses: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -474,7 +479,10 @@ const runnersSectionSchema = z.strictObject({
 // loader did not wrap; it is wrapped here so that it never prints.
 const secretValue = z.preprocess(
   (v) => (typeof v === "number" ? new Secret(String(v)) : v),
-  z.instanceof(Secret, { error: "must be set with pulumi config set --secret" }),
+  z.instanceof(Secret, {
+    error: (issue) =>
+      issue.input === undefined ? "is required" : "must be set with pulumi config set --secret",
+  }),
 );
 
 const githubAppSchema = z.strictObject({
@@ -499,6 +507,15 @@ type Issue = { path: PropertyKey[]; message: string; accepted: string };
 
 /** Configuration keys the program requires, with the command that sets each. */
 const REQUIRED_SECRETS = ["githubAppId", "githubAppInstallationId", "githubAppPrivateKey"] as const;
+
+/**
+ * Returns whether quantity `a` exceeds `b`. Invalid quantities compare as not exceeding, because
+ * zod runs these cross-field checks even after a field's own format check failed, and that failure
+ * is already reported.
+ */
+function exceeds(a: string, b: string): boolean {
+  return isQuantity(a) && isQuantity(b) && parseQuantity(a) > parseQuantity(b);
+}
 
 function checkCredentials(input: RunnersInput, report: (issue: Issue) => void): void {
   for (const key of REQUIRED_SECRETS) {
@@ -563,7 +580,7 @@ function checkScaleSet(
   for (const kind of ["cpu", "memory"] as const) {
     const request = scaleSet.resources.requests[kind];
     const limit = scaleSet.resources.limits[kind];
-    if (parseQuantity(request) > parseQuantity(limit)) {
+    if (exceeds(request, limit)) {
       report({
         path: [...path, "resources", "requests", kind],
         message: `must not exceed the limit (${limit})`,
@@ -720,7 +737,7 @@ function checkQuota(
   for (const { path, scaleSet } of entries) {
     for (const kind of ["cpu", "memory"] as const) {
       const request = scaleSet.resources.requests[kind];
-      if (scaleSet.enabled && parseQuantity(request) > parseQuantity(quota[kind])) {
+      if (scaleSet.enabled && exceeds(request, quota[kind])) {
         report({
           path: [...path, "resources", "requests", kind],
           message: `must fit the runner namespace quota (${quota[kind]}), or its runners never schedule`,
@@ -738,14 +755,14 @@ function checkGuardrails(input: RunnersInput, report: (issue: Issue) => void): v
   }
   const limits = guardrails.limitRange;
   for (const kind of ["cpu", "memory"] as const) {
-    if (parseQuantity(limits.defaultRequest[kind]) > parseQuantity(limits.default[kind])) {
+    if (exceeds(limits.defaultRequest[kind], limits.default[kind])) {
       report({
         path: ["runners", "guardrails", "limitRange", "defaultRequest", kind],
         message: `must not exceed limitRange.default.${kind} (${limits.default[kind]})`,
         accepted: limits.default[kind],
       });
     }
-    if (parseQuantity(limits.default[kind]) > parseQuantity(limits.max[kind])) {
+    if (exceeds(limits.default[kind], limits.max[kind])) {
       report({
         path: ["runners", "guardrails", "limitRange", "default", kind],
         message: `must not exceed limitRange.max.${kind} (${limits.max[kind]})`,
@@ -862,10 +879,23 @@ const ACCEPTED_BY_FIELD: Readonly<Record<string, string>> = {
   logLevel: "info",
   pods: "50",
   schedule: "*/5 * * * *",
+  appId: "pulumi config set --secret --path flywheel:extraGithubApps.<name>.appId <App ID>",
+  installationId: "pulumi config set --secret --path flywheel:extraGithubApps.<name>.installationId <ID>",
+  privateKey: "pulumi config set --secret --path flywheel:extraGithubApps.<name>.privateKey <PEM>",
+  githubApp: "a key of flywheel:extraGithubApps",
+  githubConfigSecret: "github-app-secret",
+  accessModes: '["ReadWriteOnce"]',
+  env: '{"NAME": "value"}',
 };
 
-/** Rewrites one of zod's built-in messages as a rule phrase. */
+// zod's own messages start with "Invalid", "Too small" or "Too big"; messages written here do not.
+const BUILT_IN_MESSAGE = /^(Invalid|Too small|Too big)/;
+
+/** Rewrites one of zod's built-in messages as a rule phrase; a message written here is kept. */
 function rulePhrase(issue: z.core.$ZodIssue): string {
+  if (!BUILT_IN_MESSAGE.test(issue.message)) {
+    return issue.message;
+  }
   if (issue.code === "invalid_type") {
     return issue.message.endsWith("received undefined") ? "is required" : `must be a ${issue.expected}`;
   }
@@ -886,16 +916,17 @@ function withAcceptedValues(schema: z.ZodType<RunnersConfig, unknown>): z.ZodTyp
       return result.data;
     }
     for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys" || issue.code === "custom") {
+      if (issue.code === "unrecognized_keys") {
         ctx.addIssue(issue as z.core.$ZodRawIssue);
         continue;
       }
+      const own = (issue as { params?: { accepted?: string } }).params?.accepted;
       const field = [...issue.path].reverse().find((p) => typeof p === "string" && p in ACCEPTED_BY_FIELD);
       ctx.addIssue({
         code: "custom",
         path: [...issue.path],
         message: rulePhrase(issue),
-        params: { accepted: field === undefined ? undefined : ACCEPTED_BY_FIELD[field as string] },
+        params: { accepted: own ?? (field === undefined ? undefined : ACCEPTED_BY_FIELD[field as string]) },
       });
     }
     return z.NEVER;
