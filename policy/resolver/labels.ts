@@ -73,7 +73,7 @@ export function normalizeFleet(options: FleetOptions): Fleet {
  * holds at least one fleet label and no GitHub-hosted label.
  */
 export function judgeLabelSet(labels: readonly string[], fleet: Fleet): string | undefined {
-  const shown = `[${labels.join(", ")}]`;
+  const shown = `[${labels.map((label) => (label === "" ? '""' : label)).join(", ")}]`;
   if (labels.length === 0) {
     return `runs-on can request an empty label set, which names no runner of the fleet`;
   }
