@@ -24,9 +24,7 @@ export interface Fleet {
 
 /** The offline tools a fork check uses; loaded lazily so a normal run never pays for them. */
 export interface ForkCheckTools {
-  renderStack(
-    stack: string,
-  ): Promise<{
+  renderStack(stack: string): Promise<{
     resources: { type: string; inputs: Record<string, unknown> }[];
     outputs: Record<string, unknown>;
   }>;

@@ -22,7 +22,10 @@ describe("flywheel ci decisions", () => {
     repo.remove();
   });
 
-  async function decidePullRequest(files: Record<string, string | null>, fixture = "pull_request.opened.json") {
+  async function decidePullRequest(
+    files: Record<string, string | null>,
+    fixture = "pull_request.opened.json",
+  ) {
     repo.git("checkout", "--quiet", base);
     const head = repo.commit(files);
     const event = eventFile(fixture, { base, head }, repo.dir);
@@ -30,17 +33,41 @@ describe("flywheel ci decisions", () => {
   }
 
   const pathCases: { name: string; files: Record<string, string | null>; expected: string[] }[] = [
-    { name: "runners stack file", files: { "stacks/runners.ts": "1" }, expected: ["preview runners-dev", "preview github-dev"] },
-    { name: "runners config", files: { "config/runners.ts": "1" }, expected: ["preview runners-dev", "preview github-dev"] },
-    { name: "arc component", files: { "components/arc/scale-set.ts": "1" }, expected: ["preview runners-dev", "preview github-dev"] },
-    { name: "guardrails component", files: { "components/guardrails/quota.ts": "1" }, expected: ["preview runners-dev", "preview github-dev"] },
+    {
+      name: "runners stack file",
+      files: { "stacks/runners.ts": "1" },
+      expected: ["preview runners-dev", "preview github-dev"],
+    },
+    {
+      name: "runners config",
+      files: { "config/runners.ts": "1" },
+      expected: ["preview runners-dev", "preview github-dev"],
+    },
+    {
+      name: "arc component",
+      files: { "components/arc/scale-set.ts": "1" },
+      expected: ["preview runners-dev", "preview github-dev"],
+    },
+    {
+      name: "guardrails component",
+      files: { "components/guardrails/quota.ts": "1" },
+      expected: ["preview runners-dev", "preview github-dev"],
+    },
     {
       name: "caches component",
       files: { "components/caches/attic.ts": "1" },
       expected: ["preview caches-dev", "preview runners-dev", "preview github-dev"],
     },
-    { name: "github component", files: { "components/github/files.ts": "1" }, expected: ["preview github-dev"] },
-    { name: "workflow definitions", files: { "workflows/validate.ts": "1" }, expected: ["preview github-dev"] },
+    {
+      name: "github component",
+      files: { "components/github/files.ts": "1" },
+      expected: ["preview github-dev"],
+    },
+    {
+      name: "workflow definitions",
+      files: { "workflows/validate.ts": "1" },
+      expected: ["preview github-dev"],
+    },
     {
       name: "policy pack",
       files: { "policy/rules/hosted.ts": "1" },
@@ -56,8 +83,16 @@ describe("flywheel ci decisions", () => {
       files: { "package-lock.json": "{}" },
       expected: ["preview caches-dev", "preview runners-dev", "preview github-dev"],
     },
-    { name: "one stack's settings", files: { "Pulumi.runners-dev.yaml": "config: {}\n" }, expected: ["preview runners-dev", "preview github-dev"] },
-    { name: "other environment's settings", files: { "Pulumi.runners-staging.yaml": "config: {}\n" }, expected: [] },
+    {
+      name: "one stack's settings",
+      files: { "Pulumi.runners-dev.yaml": "config: {}\n" },
+      expected: ["preview runners-dev", "preview github-dev"],
+    },
+    {
+      name: "other environment's settings",
+      files: { "Pulumi.runners-staging.yaml": "config: {}\n" },
+      expected: [],
+    },
     { name: "markdown only", files: { "components/arc/README.md": "# arc\n" }, expected: [] },
     { name: "docs only", files: { "docs/benchmarks.md": "x" }, expected: [] },
     { name: "deleted readme", files: { "README.md": null }, expected: [] },
@@ -181,7 +216,10 @@ describe("flywheel ci decisions", () => {
 
     it("puts rules-file rules before the defaults", async () => {
       const rules = path.join(repo.dir, "..", `rules-${path.basename(repo.dir)}.json`);
-      fs.writeFileSync(rules, JSON.stringify({ rules: [{ match: "docs/runbooks/**", affects: ["caches"] }] }));
+      fs.writeFileSync(
+        rules,
+        JSON.stringify({ rules: [{ match: "docs/runbooks/**", affects: ["caches"] }] }),
+      );
       try {
         const { record } = await decidePush("push.main.json", { "docs/runbooks/restore.txt": "17" }, rules);
         assert.deepEqual(operations(record), ["preview caches-dev", "up runners-dev", "preview github-dev"]);
@@ -194,13 +232,21 @@ describe("flywheel ci decisions", () => {
   describe("schedule and dispatch", () => {
     it("checks every stack for drift on schedule", async () => {
       const event = eventFile("schedule.json", {}, repo.dir);
-      const { record } = await runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("schedule", event) });
+      const { record } = await runDriver({
+        repoRoot: repo.dir,
+        dryRun: true,
+        env: githubEnv("schedule", event),
+      });
       assert.deepEqual(operations(record), ["drift caches-dev", "drift runners-dev", "drift github-dev"]);
     });
 
     it("runs the dispatched operation on the named stack", async () => {
       const event = eventFile("workflow_dispatch.json", {}, repo.dir);
-      const { record } = await runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("workflow_dispatch", event) });
+      const { record } = await runDriver({
+        repoRoot: repo.dir,
+        dryRun: true,
+        env: githubEnv("workflow_dispatch", event),
+      });
       assert.deepEqual(operations(record), ["up runners-dev"]);
     });
 
@@ -208,8 +254,16 @@ describe("flywheel ci decisions", () => {
       const event = eventFile("workflow_dispatch.json", {}, repo.dir, (payload) => {
         payload.inputs = { operation: "refresh", stacks: "all" };
       });
-      const { record } = await runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("workflow_dispatch", event) });
-      assert.deepEqual(operations(record), ["refresh caches-dev", "refresh runners-dev", "refresh github-dev"]);
+      const { record } = await runDriver({
+        repoRoot: repo.dir,
+        dryRun: true,
+        env: githubEnv("workflow_dispatch", event),
+      });
+      assert.deepEqual(operations(record), [
+        "refresh caches-dev",
+        "refresh runners-dev",
+        "refresh github-dev",
+      ]);
     });
 
     it("rejects an unknown dispatched stack", async () => {
@@ -228,13 +282,18 @@ describe("flywheel ci decisions", () => {
       });
       await assert.rejects(
         runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("workflow_dispatch", event) }),
-        (err: Error) => err instanceof UsageError && /must be one of preview, up, refresh, drift/.test(err.message),
+        (err: Error) =>
+          err instanceof UsageError && /must be one of preview, up, refresh, drift/.test(err.message),
       );
     });
 
     it("ignores events it does not handle", async () => {
       const event = eventFile("schedule.json", {}, repo.dir);
-      const { record } = await runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("issues", event) });
+      const { record } = await runDriver({
+        repoRoot: repo.dir,
+        dryRun: true,
+        env: githubEnv("issues", event),
+      });
       assert.equal(record.operations.length, 0);
       assert.match(record.notices[0], /Event issues is not one the driver handles/);
     });
@@ -281,7 +340,12 @@ describe("flywheel ci decisions", () => {
     it("rejects an environment without stacks", async () => {
       const event = eventFile("schedule.json", {}, repo.dir);
       await assert.rejects(
-        runDriver({ repoRoot: repo.dir, dryRun: true, environments: ["prod"], env: githubEnv("schedule", event) }),
+        runDriver({
+          repoRoot: repo.dir,
+          dryRun: true,
+          environments: ["prod"],
+          env: githubEnv("schedule", event),
+        }),
         (err: Error) => err instanceof UsageError && /--env prod names no stack/.test(err.message),
       );
     });
@@ -292,7 +356,12 @@ describe("flywheel ci decisions", () => {
       const event = eventFile("schedule.json", {}, repo.dir);
       try {
         await assert.rejects(
-          runDriver({ repoRoot: repo.dir, dryRun: true, rulesFile: rules, env: githubEnv("schedule", event) }),
+          runDriver({
+            repoRoot: repo.dir,
+            dryRun: true,
+            rulesFile: rules,
+            env: githubEnv("schedule", event),
+          }),
           (err: Error) => err instanceof UsageError && err.message.includes("autoApply.1"),
         );
       } finally {
