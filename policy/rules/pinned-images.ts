@@ -51,13 +51,19 @@ function checkPodSpec(resource: ResourceInput, spec: Plain | undefined): Violati
   const violations: Violation[] = [];
   for (const list of CONTAINER_LISTS) {
     const containers = getPath(spec, [list]);
+    if (containers === UNKNOWN_AT_PREVIEW) {
+      violations.push({
+        message: `${thing} ${list} must be known at preview, so their images can be checked for a pinned tag or digest`,
+      });
+      continue;
+    }
     if (!Array.isArray(containers)) {
       continue;
     }
     containers.forEach((container, index) => {
       const containerName =
         isPlainObject(container) && typeof container.name === "string" ? container.name : `#${index}`;
-      const image = isPlainObject(container) ? container.image : undefined;
+      const image = container === UNKNOWN_AT_PREVIEW ? UNKNOWN_AT_PREVIEW : getPath(container, ["image"]);
       const problem = imageProblem(image);
       if (problem) {
         violations.push({
@@ -75,6 +81,13 @@ function checkPodSpec(resource: ResourceInput, spec: Plain | undefined): Violati
  */
 function checkHelmValues(resource: ResourceInput, values: Plain | undefined): Violation[] {
   const thing = `Helm release ${resource.name}`;
+  if (values === UNKNOWN_AT_PREVIEW) {
+    return [
+      {
+        message: `${thing} values must be known at preview, so their images can be checked for a pinned tag or digest`,
+      },
+    ];
+  }
   const violations: Violation[] = [];
   const visit = (node: Plain | undefined, path: string): void => {
     if (Array.isArray(node)) {

@@ -197,6 +197,30 @@ describe("policy pack: resource policies", function () {
       assert.match(found[0]?.message ?? "", /Helm release bazel-cache value values\.image must be pinned/);
     });
 
+    it("rejects an image unknown at preview", async function () {
+      const unknown = mutate(deployment(), (properties) => {
+        properties.spec.template.spec.containers[0].image = UNKNOWN;
+      });
+      const found = fromPolicy(await running().analyze(unknown), "pinned-images");
+      assert.equal(found[0]?.enforcementLevel, "mandatory");
+    });
+
+    it("rejects containers unknown at preview", async function () {
+      const unknown = mutate(deployment(), (properties) => {
+        properties.spec.template.spec.containers = UNKNOWN;
+      });
+      const found = fromPolicy(await running().analyze(unknown), "pinned-images");
+      assert.match(found[0]?.message ?? "", /Deployment attic containers must be known at preview/);
+    });
+
+    it("rejects Helm values unknown at preview", async function () {
+      const unknown = mutate(cacheRelease(), (properties) => {
+        properties.values = UNKNOWN;
+      });
+      const found = fromPolicy(await running().analyze(unknown), "pinned-images");
+      assert.match(found[0]?.message ?? "", /Helm release bazel-cache values must be known at preview/);
+    });
+
     it("rejects a CronJob image tagged latest", async function () {
       const cronJob = {
         type: "kubernetes:batch/v1:CronJob",
