@@ -1,0 +1,150 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { auditWorkflowText, type FileResult } from "../../policy/resolver";
+import { CORPUS_DIR, CORPUS_FLEET, readManifest } from "../fixtures/workflows/corpus";
+
+/** Mutants checked per run; a few thousand keeps the run near ten seconds on two cores. */
+const MUTANTS = 3000;
+
+/** Time one audit of a mutant may take, in milliseconds. */
+const MAX_MILLISECONDS_PER_MUTANT = 2000;
+
+/** Seed of the run, shown in the test title; set FLYWHEEL_FUZZ_SEED to replay a failing run. */
+const SEED = Number(process.env.FLYWHEEL_FUZZ_SEED ?? Date.now() % 2 ** 31) >>> 0 || 1;
+
+/** xorshift32: small, seedable and fast; no dependency needed for test input. */
+class Xorshift32 {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 1;
+  }
+
+  /** Returns an integer in [0, bound). */
+  below(bound: number): number {
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return bound <= 0 ? 0 : this.state % bound;
+  }
+}
+
+type Mutation = (lines: string[], random: Xorshift32) => string;
+
+const MUTATIONS: Record<string, Mutation> = {
+  "delete a line": (lines, random) => {
+    lines.splice(random.below(lines.length), 1);
+    return "";
+  },
+  "swap two lines": (lines, random) => {
+    const a = random.below(lines.length);
+    const b = random.below(lines.length);
+    [lines[a], lines[b]] = [lines[b], lines[a]];
+    return "";
+  },
+  "duplicate a line": (lines, random) => {
+    const i = random.below(lines.length);
+    lines.splice(i, 0, lines[i]);
+    return "";
+  },
+  "truncate a line": (lines, random) => {
+    const i = random.below(lines.length);
+    lines[i] = lines[i].slice(0, random.below(lines[i].length + 1));
+    return "";
+  },
+  "delete characters": (lines, random) => {
+    const i = random.below(lines.length);
+    const start = random.below(lines[i].length + 1);
+    lines[i] = lines[i].slice(0, start) + lines[i].slice(start + 1 + random.below(6));
+    return "";
+  },
+};
+
+function mutate(text: string, random: Xorshift32): { text: string; steps: string[] } {
+  const lines = text.split("\n");
+  const names = Object.keys(MUTATIONS);
+  const steps: string[] = [];
+  const count = 1 + random.below(3);
+  for (let i = 0; i < count && lines.length > 0; i++) {
+    const name = names[random.below(names.length)];
+    MUTATIONS[name](lines, random);
+    steps.push(name);
+  }
+  return { text: lines.join("\n"), steps };
+}
+
+function checkShape(result: FileResult, lineCount: number, label: string): void {
+  assert.ok(
+    ["pass", "violation", "error"].includes(result.verdict),
+    `${label}: file verdict ${result.verdict}`,
+  );
+  for (const [id, job] of Object.entries(result.jobs)) {
+    assert.ok(["pass", "violation"].includes(job.verdict), `${label}: job ${id} verdict ${job.verdict}`);
+    assert.ok(job.line >= 1 && job.line <= lineCount, `${label}: job ${id} line ${job.line}`);
+  }
+  for (const error of result.errors) {
+    const line = Number(/^line (\d+): /.exec(error)?.[1]);
+    assert.ok(line >= 1 && line <= lineCount + 1, `${label}: error without a line in range: ${error}`);
+  }
+}
+
+describe("resolver robustness", () => {
+  const sources = Object.entries(readManifest())
+    .filter(([, expected]) => expected.verdict !== "error")
+    .map(([file]) => ({ file, text: fs.readFileSync(path.join(CORPUS_DIR, file), "utf8") }));
+
+  it(`gives a verdict to ${MUTANTS} mutants (seed ${SEED})`, async function () {
+    this.timeout(300_000);
+    const random = new Xorshift32(SEED);
+    for (let n = 0; n < MUTANTS; n++) {
+      const source = sources[random.below(sources.length)];
+      const mutant = mutate(source.text, random);
+      const label = `seed ${SEED} mutant ${n} (${source.file}: ${mutant.steps.join(", ")})`;
+      const started = performance.now();
+      let result: FileResult;
+      try {
+        result = await auditWorkflowText(mutant.text, source.file, CORPUS_FLEET);
+      } catch (error) {
+        assert.fail(`${label} threw: ${error instanceof Error ? error.stack : String(error)}`);
+      }
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < MAX_MILLISECONDS_PER_MUTANT, `${label} took ${elapsed.toFixed(0)} ms`);
+      checkShape(result, mutant.text.split("\n").length, label);
+    }
+  });
+
+  const hostile: Array<{ name: string; text: string }> = [
+    { name: "empty file", text: "" },
+    { name: "only a comment", text: "# nothing\n" },
+    { name: "a scalar", text: "push\n" },
+    {
+      name: "deep nesting",
+      text: `on: push\njobs:\n  a:\n    runs-on: ${"[".repeat(500)}${"]".repeat(500)}\n`,
+    },
+    {
+      name: "deep expression",
+      text: `on: push\njobs:\n  a:\n    runs-on: \${{ ${"(".repeat(200)}'tinyland-nix'${")".repeat(200)} }}\n`,
+    },
+    { name: "long label", text: `on: push\njobs:\n  a:\n    runs-on: tinyland-${"x".repeat(100_000)}\n` },
+    {
+      name: "many jobs",
+      text: `on: push\njobs:\n${Array.from({ length: 500 }, (_, i) => `  j${i}:\n    runs-on: tinyland-nix\n`).join("")}`,
+    },
+    { name: "tab indentation", text: "on: push\njobs:\n\tbuild:\n\t\truns-on: tinyland-nix\n" },
+    { name: "binary noise", text: "\u0000\u0001\u0002on: push\u0000\njobs: \u00ff\n" },
+    { name: "stray closing braces", text: "on: push\njobs:\n  a:\n    runs-on: tinyland-}}nix\n" },
+    { name: "expression in a key", text: "on: push\njobs:\n  a:\n    runs-on: {group: '${{ 1 }}'}\n" },
+  ];
+  for (const { name, text } of hostile) {
+    it(`gives a verdict to ${name}`, async () => {
+      const started = performance.now();
+      const result = await auditWorkflowText(text, `${name}.yml`, CORPUS_FLEET);
+      assert.ok(performance.now() - started < MAX_MILLISECONDS_PER_MUTANT, `${name} took too long`);
+      checkShape(result, text.split("\n").length, name);
+    });
+  }
+});
