@@ -60,6 +60,17 @@ function matching(pattern: RegExp, message: string, accepted: string) {
   return z.string().refine((value) => pattern.test(value), { message, params: { accepted } });
 }
 
+/** A string schema that must be one of `values`; unlike `z.enum` its issue carries an accepted value. */
+function oneOf<const T extends readonly string[]>(values: T, accepted: T[number]) {
+  return z
+    .string()
+    .refine((value) => values.includes(value), {
+      message: `must be one of ${values.join(", ")}`,
+      params: { accepted },
+    })
+    .transform((value) => value as T[number]);
+}
+
 function dnsLabel(what: string) {
   return matching(
     DNS_LABEL,
@@ -110,16 +121,9 @@ const resourcesSchema = z.strictObject({
  * How the caches' Services are reached. `ClusterIP` keeps a cache inside the cluster; `NodePort`
  * and `LoadBalancer` publish it beyond the cluster and must be chosen explicitly.
  */
-const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
-const serviceType = z
-  .string()
-  .refine((value) => (SERVICE_TYPES as readonly string[]).includes(value), {
-    message: `must be one of ${SERVICE_TYPES.join(", ")}`,
-    params: { accepted: "ClusterIP" },
-  })
-  .transform((value) => value as (typeof SERVICE_TYPES)[number]);
+const serviceType = oneOf(["ClusterIP", "NodePort", "LoadBalancer"], "ClusterIP");
 
-const podSecurityLevel = z.enum(["privileged", "baseline", "restricted"]);
+const podSecurityLevel = oneOf(["privileged", "baseline", "restricted"], "baseline");
 
 const podSecuritySchema = z.strictObject({
   /** Pod Security level the API server enforces in the namespace. */
@@ -210,8 +214,6 @@ const atticCacheSchema = z.strictObject({
 const atticSchema = z.strictObject({
   /** Namespace of Attic and its database. */
   namespace: dnsLabel("namespace name").default("nix-cache"),
-  /** Pod Security Admission labels of the namespace. */
-  podSecurity: podSecuritySchema.prefault({}),
   /** Attic server image, pinned by sha256 digest or by a commit tag. */
   image: z
     .string()
@@ -272,7 +274,7 @@ const atticSchema = z.strictObject({
   compression: z
     .strictObject({
       /** Compression algorithm. */
-      type: z.enum(["none", "brotli", "zstd", "xz"]).default("zstd"),
+      type: oneOf(["none", "brotli", "zstd", "xz"], "zstd").default("zstd"),
       /** Compression level. */
       level: z.number().int().min(1).max(22).default(8),
     })
@@ -409,6 +411,8 @@ const objectStoreSchema = z.preprocess(
 );
 
 const cachesSchema = z.strictObject({
+  /** Pod Security Admission labels of every namespace that runs cache pods (bazel-remote, Attic, the MinIO tenant). */
+  podSecurity: podSecuritySchema.prefault({}),
   /** Bazel remote cache (bazel-remote). */
   bazelRemote: bazelRemoteSchema.prefault({}),
   /** Nix binary cache (Attic). */

@@ -16,17 +16,17 @@ import type { StackOutputs } from "./index";
  */
 export async function cachesStack(config: Extract<StackConfig, { family: "caches" }>): Promise<StackOutputs> {
   const { caches, s3AccessKeyId, s3SecretAccessKey } = config.caches;
-  const { bazelRemote, attic, postgres, objectStore } = caches;
+  const { bazelRemote, attic, postgres, objectStore, podSecurity } = caches;
 
   const namespaceSpecs: CacheNamespaceSpec[] = [
-    { name: bazelRemote.namespace, podSecurity: attic.podSecurity },
-    { name: attic.namespace, podSecurity: attic.podSecurity },
+    { name: bazelRemote.namespace, podSecurity },
+    { name: attic.namespace, podSecurity },
     { name: postgres.operator.namespace },
   ];
   if (objectStore.type === "minio") {
     namespaceSpecs.push(
       { name: objectStore.operator.namespace },
-      { name: objectStore.tenant.namespace, podSecurity: attic.podSecurity },
+      { name: objectStore.tenant.namespace, podSecurity },
     );
   }
   const namespaces = new CacheNamespaces("caches", { namespaces: namespaceSpecs });

@@ -60,10 +60,6 @@ export interface AtticArgs {
 export class Attic extends pulumi.ComponentResource {
   /** In-cluster URL of the Service, without a trailing slash. */
   public readonly endpoint: string;
-  /** Name of the Secret holding `server.toml`, which the bootstrap Job mounts too. */
-  public readonly serverConfigSecretName: string = SERVER_CONFIG_SECRET_NAME;
-  /** Name of the Secret holding the JWT signing key. */
-  public readonly jwtSecretName: string = JWT_SECRET_NAME;
   /** The API Deployment; the bootstrap waits for it. */
   public readonly api: k8s.apps.v1.Deployment;
 

@@ -169,6 +169,18 @@ const INVALID: InvalidCase[] = [
     rule: /ClusterIP/,
   },
   {
+    name: "unknown Pod Security level",
+    build: () => mutateCaches(cleanStack(), (c) => (section(c, "podSecurity")["enforce"] = "strict")),
+    key: "flywheel:caches.podSecurity.enforce",
+    rule: /must be one of privileged, baseline, restricted/,
+  },
+  {
+    name: "unknown compression",
+    build: () => mutateCaches(cleanStack(), (c) => (section(c, "attic", "compression")["type"] = "lz4")),
+    key: "flywheel:caches.attic.compression.type",
+    rule: /must be one of none, brotli, zstd, xz/,
+  },
+  {
     name: "misspelled key",
     build: () => mutateCaches(cleanStack(), (c) => (section(c, "bazelRemote")["maxsize"] = 10)),
     key: "flywheel:caches.bazelRemote.maxsize",

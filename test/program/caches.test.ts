@@ -654,6 +654,14 @@ describe("caches stack overrides", () => {
     assert.equal(names.filter((name) => name === "nix-cache").length, 1);
   });
 
+  it("labels namespaces with a chosen Pod Security level", async () => {
+    const result = await renderCaches(
+      withCaches((caches) => (section(caches, "podSecurity")["enforce"] = "restricted")),
+    );
+    const labels = at(find(result, K8S.namespace, "caches-bazel-cache").inputs, "metadata", "labels") as Json;
+    assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+  });
+
   it("changes the backup retention", async () => {
     const result = await renderCaches(
       withCaches((caches) => (section(caches, "postgres")["backupRetentionDays"] = 7)),
