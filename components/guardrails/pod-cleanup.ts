@@ -10,13 +10,18 @@ export interface PodCleanupArgs {
   cleanup: CleanupConfig;
 }
 
-// Kept in a ConfigMap and run with `sh`. A pod counts as stuck Terminating once its deletion
-// timestamp, which is when its grace period ends, lies more than the threshold in the past. A finished
-// pod's age is taken from its last container's finish time, else from its creation.
-const CLEANUP_SCRIPT = `#!/bin/sh
+/**
+ * Shell script the CronJob runs from its ConfigMap; it needs `kubectl`, `jq` and `date`. A pod
+ * counts as stuck Terminating once its deletion timestamp, which is when its grace period ends, lies
+ * more than the threshold in the past. A finished pod's age is taken from its last container's
+ * finish time, else from its creation. Each step's output is captured before the next runs, so that
+ * a failing `kubectl` or `jq` fails the Job under `set -e` instead of vanishing inside a pipeline.
+ */
+export const CLEANUP_SCRIPT = `#!/bin/sh
 set -eu
 now=$(date +%s)
-kubectl get pods --namespace "$NAMESPACE" --output json |
+pods=$(kubectl get pods --namespace "$NAMESPACE" --output json)
+actions=$(printf '%s' "$pods" |
   jq -r --argjson now "$now" \\
     --argjson terminating "$TERMINATING_SECONDS" \\
     --argjson succeeded "$SUCCEEDED_SECONDS" \\
@@ -28,15 +33,16 @@ kubectl get pods --namespace "$NAMESPACE" --output json |
         (if age(.metadata.deletionTimestamp) > $terminating then "force \\(.metadata.name)" else empty end)
       elif .status.phase == "Succeeded" and age(finished) > $succeeded then "delete \\(.metadata.name)"
       elif .status.phase == "Failed" and age(finished) > $failed then "delete \\(.metadata.name)"
-      else empty end' |
-  while read -r action pod; do
-    echo "$action pod $pod"
-    if [ "$action" = force ]; then
-      kubectl delete pod "$pod" --namespace "$NAMESPACE" --grace-period=0 --force --ignore-not-found
-    else
-      kubectl delete pod "$pod" --namespace "$NAMESPACE" --ignore-not-found
-    fi
-  done
+      else empty end')
+printf '%s\\n' "$actions" | while read -r action pod; do
+  [ -n "$pod" ] || continue
+  echo "$action pod $pod"
+  if [ "$action" = force ]; then
+    kubectl delete pod "$pod" --namespace "$NAMESPACE" --grace-period=0 --force --ignore-not-found
+  else
+    kubectl delete pod "$pod" --namespace "$NAMESPACE" --ignore-not-found
+  fi
+done
 `;
 
 // A run lists and deletes a few pods; it must end well before the next five-minute run starts.
