@@ -10,6 +10,7 @@ import type { z } from "zod";
 
 import {
   cacheServicesConfigSchema,
+  type FleetConfig,
   fleetConfigSchema,
   noOptionsSchema,
   parsePolicyConfig,
@@ -59,31 +60,51 @@ function report(violations: readonly Violation[], reportViolation: ReportViolati
   }
 }
 
-function configOf<T extends z.ZodType>(policyName: string, schema: T, raw: unknown): z.output<T> {
-  return parsePolicyConfig(policyName, schema, raw);
+/** What a resource policy needs besides its name and description. */
+interface ResourcePolicySpec<S extends z.ZodObject> {
+  name: string;
+  description: string;
+  /** Options of the policy; the engine validates `--policy-pack-config` against it. */
+  configSchema: S;
+  /** Whether the policy checks resources of this type token. */
+  appliesTo: (type: string) => boolean;
+  /** Checks one resource's inputs with the parsed options. */
+  check: (resource: ResourceInput, config: z.output<S>) => Violation[] | Promise<Violation[]>;
 }
 
-const noHostedRunner: ResourceValidationPolicy = {
+/** Builds a CrossGuard resource policy around a pure check. */
+function resourcePolicy<S extends z.ZodObject>(spec: ResourcePolicySpec<S>): ResourceValidationPolicy {
+  return {
+    name: spec.name,
+    description: spec.description,
+    configSchema: toConfigSchema(spec.configSchema),
+    validateResource: async (args, reportViolation) => {
+      if (!spec.appliesTo(args.type)) {
+        return;
+      }
+      const config = parsePolicyConfig(spec.name, spec.configSchema, args.getConfig());
+      report(await spec.check(toResourceInput(args), config), reportViolation, false);
+    },
+  };
+}
+
+/** Checks a workflow file committed by a `RepositoryFile` against the configured fleet. */
+async function checkWorkflowResource(resource: ResourceInput, fleet: FleetConfig): Promise<Violation[]> {
+  if (hasPathUnknownAtPreview(resource)) {
+    return [{ message: unknownPathMessage(resource.name) }];
+  }
+  const workflow = workflowFileFrom(resource);
+  return workflow ? checkNoHostedRunner(workflow, fleet, auditWorkflowText) : [];
+}
+
+const noHostedRunner = resourcePolicy({
   name: "no-hosted-runner",
   description:
     "Every job of a managed workflow runs only on the fleet's own runners, never on a GitHub-hosted one.",
-  configSchema: toConfigSchema(fleetConfigSchema),
-  validateResource: async (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.repositoryFile) {
-      return;
-    }
-    const fleet = configOf("no-hosted-runner", fleetConfigSchema, args.getConfig());
-    const resource = toResourceInput(args);
-    if (hasPathUnknownAtPreview(resource)) {
-      reportViolation(unknownPathMessage(resource.name));
-      return;
-    }
-    const workflow = workflowFileFrom(resource);
-    if (workflow) {
-      report(await checkNoHostedRunner(workflow, fleet, auditWorkflowText), reportViolation, false);
-    }
-  },
-};
+  configSchema: fleetConfigSchema,
+  appliesTo: (type) => type === RESOURCE_TYPES.repositoryFile,
+  check: checkWorkflowResource,
+});
 
 const fleetLabelServed: StackValidationPolicy = {
   name: "fleet-label-served",
@@ -91,7 +112,7 @@ const fleetLabelServed: StackValidationPolicy = {
     "Every runner label a managed workflow uses is served by an enabled scale set with maxRunners of at least 1.",
   configSchema: toConfigSchema(fleetConfigSchema),
   validateStack: async (args, reportViolation) => {
-    const fleet = configOf("fleet-label-served", fleetConfigSchema, args.getConfig());
+    const fleet = parsePolicyConfig("fleet-label-served", fleetConfigSchema, args.getConfig());
     const resources = args.resources.map(toResourceInput);
     const workflows = resources
       .map(workflowFileFrom)
@@ -113,74 +134,49 @@ const fleetLabelServed: StackValidationPolicy = {
   },
 };
 
-const noHostedNamedScaleSet: ResourceValidationPolicy = {
+const noHostedNamedScaleSet = resourcePolicy({
   name: "no-hosted-named-scale-set",
   description: "No runner scale set is named like a GitHub-hosted or default runner label.",
-  configSchema: toConfigSchema(noOptionsSchema),
-  validateResource: (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.helmRelease) {
-      return;
-    }
-    configOf("no-hosted-named-scale-set", noOptionsSchema, args.getConfig());
-    report(checkScaleSetName(toResourceInput(args)), reportViolation, false);
-  },
-};
+  configSchema: noOptionsSchema,
+  appliesTo: (type) => type === RESOURCE_TYPES.helmRelease,
+  check: checkScaleSetName,
+});
 
-const runnerGroupNoPublic: ResourceValidationPolicy = {
+const runnerGroupNoPublic = resourcePolicy({
   name: "runner-group-no-public",
   description:
     "Runner groups do not accept public repositories unless the pack configuration allows the group.",
-  configSchema: toConfigSchema(runnerGroupConfigSchema),
-  validateResource: (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.runnerGroup) {
-      return;
-    }
-    const config = configOf("runner-group-no-public", runnerGroupConfigSchema, args.getConfig());
-    report(checkRunnerGroupNoPublic(toResourceInput(args), config), reportViolation, false);
-  },
-};
+  configSchema: runnerGroupConfigSchema,
+  appliesTo: (type) => type === RESOURCE_TYPES.runnerGroup,
+  check: checkRunnerGroupNoPublic,
+});
 
-const pinnedImages: ResourceValidationPolicy = {
+const pinnedImages = resourcePolicy({
   name: "pinned-images",
   description:
     "Every container image of a workload or Helm release is pinned to a tag other than latest or to a digest.",
-  configSchema: toConfigSchema(noOptionsSchema),
-  validateResource: (args, reportViolation) => {
-    if (!isImageBearingType(args.type)) {
-      return;
-    }
-    configOf("pinned-images", noOptionsSchema, args.getConfig());
-    report(checkPinnedImages(toResourceInput(args)), reportViolation, false);
-  },
-};
+  configSchema: noOptionsSchema,
+  appliesTo: isImageBearingType,
+  check: checkPinnedImages,
+});
 
-const noCredentialsInConfigMap: ResourceValidationPolicy = {
+const noCredentialsInConfigMap = resourcePolicy({
   name: "no-credentials-in-configmap",
   description:
     "No ConfigMap contains a credential, by key name or by value, because credentials belong in Secrets.",
-  configSchema: toConfigSchema(noOptionsSchema),
-  validateResource: (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.configMap) {
-      return;
-    }
-    configOf("no-credentials-in-configmap", noOptionsSchema, args.getConfig());
-    report(checkConfigMapCredentials(toResourceInput(args)), reportViolation, false);
-  },
-};
+  configSchema: noOptionsSchema,
+  appliesTo: (type) => type === RESOURCE_TYPES.configMap,
+  check: checkConfigMapCredentials,
+});
 
-const cacheServicesInternal: ResourceValidationPolicy = {
+const cacheServicesInternal = resourcePolicy({
   name: "cache-services-internal",
   description:
     "No build cache Service is of type LoadBalancer or NodePort unless the pack configuration allows it.",
-  configSchema: toConfigSchema(cacheServicesConfigSchema),
-  validateResource: (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.service) {
-      return;
-    }
-    const config = configOf("cache-services-internal", cacheServicesConfigSchema, args.getConfig());
-    report(checkCacheServiceInternal(toResourceInput(args), config), reportViolation, false);
-  },
-};
+  configSchema: cacheServicesConfigSchema,
+  appliesTo: (type) => type === RESOURCE_TYPES.service,
+  check: checkCacheServiceInternal,
+});
 
 /** The policies of the flywheel pack, in the order the engine reports them. */
 export const policies = [
