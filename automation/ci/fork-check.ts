@@ -32,19 +32,22 @@ export interface ForkCheckTools {
   auditPaths(paths: string[], fleet: Fleet): Promise<{ files: AuditedFile[] }>;
 }
 
-/** Loads `flywheel render`'s renderer and the policy's workflow resolver. */
-export function loadForkCheckTools(): ForkCheckTools {
+/** Loads `flywheel render`'s renderer (reading stack files from `repoRoot`) and the policy's workflow resolver. */
+export function loadForkCheckTools(repoRoot: string): ForkCheckTools {
   // `require` because a dynamic `import()` bypasses ts-node's CommonJS hooks; the modules are
   // typed loosely here so that this file does not depend on their internals.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const render = require("../render") as { renderStack(stack: string): Promise<unknown> };
+  const render = require("../render/render") as {
+    renderStack(stack: string, options: { projectDir: string }): Promise<unknown>;
+  };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const resolver = require("../../policy/resolver") as {
     auditWorkflowText(text: string, file: string, fleet: Fleet): Promise<unknown>;
     auditPaths(paths: string[], fleet: Fleet): Promise<unknown>;
   };
   return {
-    renderStack: (stack) => render.renderStack(stack) as ReturnType<ForkCheckTools["renderStack"]>,
+    renderStack: (stack) =>
+      render.renderStack(stack, { projectDir: repoRoot }) as ReturnType<ForkCheckTools["renderStack"]>,
     auditWorkflowText: (text, file, fleet) =>
       resolver.auditWorkflowText(text, file, fleet) as Promise<AuditedFile>,
     auditPaths: (paths, fleet) => resolver.auditPaths(paths, fleet) as Promise<{ files: AuditedFile[] }>,

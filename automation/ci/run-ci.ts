@@ -324,7 +324,7 @@ export async function runCi(options: CiOptions): Promise<CiResult> {
     if (options.dryRun) {
       record.notices.push("Dry run: the offline render and audit of the fork's pull request were not run.");
     } else {
-      const tools = options.forkTools ?? loadForkCheckTools();
+      const tools = options.forkTools ?? loadForkCheckTools(options.repoRoot);
       record.fork = await log.group("Offline render and audit of the fork's pull request", () =>
         checkForkOffline(options.repoRoot, decision.fork?.stacks ?? [], tools),
       );

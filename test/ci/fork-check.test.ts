@@ -1,0 +1,156 @@
+import * as assert from "node:assert/strict";
+import { checkForkOffline, ForkCheckTools, loadForkCheckTools } from "../../automation/ci/fork-check";
+import type { CiRecord } from "../../automation/ci/record";
+import {
+  eventFile,
+  FAKE_PULUMI_ROOT,
+  FakePulumi,
+  githubEnv,
+  PROJECT_ROOT,
+  runDriver,
+  TempRepo,
+} from "./helpers";
+
+const HOSTED_WORKFLOW =
+  "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n";
+const FLEET_WORKFLOW =
+  "on: push\njobs:\n  build:\n    runs-on: tinyland-nix\n    steps:\n      - run: make\n";
+
+/** The real workflow auditor with a renderer that returns one committed workflow file per github stack. */
+function toolsRendering(content: string): ForkCheckTools & { rendered: string[] } {
+  const real = loadForkCheckTools(PROJECT_ROOT);
+  const rendered: string[] = [];
+  return {
+    rendered,
+    auditWorkflowText: real.auditWorkflowText,
+    auditPaths: real.auditPaths,
+    renderStack: async (stack) => {
+      rendered.push(stack);
+      if (stack.startsWith("runners-")) {
+        return { resources: [], outputs: { labels: ["tinyland-nix"] } };
+      }
+      const file = { repository: "flywheel", file: ".github/workflows/validate.yml", content };
+      return {
+        resources: stack.startsWith("github-")
+          ? [{ type: "github:index/repositoryFile:RepositoryFile", inputs: file }]
+          : [],
+        outputs: {},
+      };
+    },
+  };
+}
+
+describe("flywheel ci on a fork's pull request", function () {
+  this.timeout(120_000);
+  let repo: TempRepo;
+  let fake: FakePulumi;
+  const savedFakeDir = process.env.FAKE_PULUMI_DIR;
+
+  before(() => {
+    repo = new TempRepo();
+    fake = new FakePulumi({});
+    process.env.FAKE_PULUMI_DIR = fake.dir;
+  });
+
+  after(() => {
+    repo.remove();
+    fake.remove();
+    if (savedFakeDir === undefined) {
+      delete process.env.FAKE_PULUMI_DIR;
+    } else {
+      process.env.FAKE_PULUMI_DIR = savedFakeDir;
+    }
+  });
+
+  async function runFork(files: Record<string, string>, tools: ForkCheckTools) {
+    repo.git("checkout", "--quiet", "main");
+    const base = repo.head();
+    const head = repo.commit(files);
+    const event = eventFile("pull_request.fork.json", { base, head }, repo.dir);
+    return runDriver({
+      repoRoot: repo.dir,
+      forkTools: tools,
+      env: { ...githubEnv("pull_request", event), FLYWHEEL_PULUMI_ROOT: FAKE_PULUMI_ROOT },
+    });
+  }
+
+  describe("with a hosted label in a rendered workflow", () => {
+    let record: CiRecord;
+    let exitCode: number;
+    let log: string;
+    let tools: ReturnType<typeof toolsRendering>;
+
+    before(async () => {
+      tools = toolsRendering(HOSTED_WORKFLOW);
+      ({ record, exitCode, log } = await runFork({ "config/runners.ts": "fork 1" }, tools));
+    });
+
+    it("exits 1", () => {
+      assert.equal(exitCode, 1);
+    });
+
+    it("renders the affected stacks", () => {
+      assert.deepEqual(tools.rendered, ["runners-dev", "github-dev"]);
+    });
+
+    it("reports the rendered file as a violation", () => {
+      const file = record.fork?.files.find(
+        (f) => f.file === "github-dev:flywheel/.github/workflows/validate.yml",
+      );
+      assert.equal(file?.verdict, "violation");
+    });
+
+    it("never calls the Pulumi CLI", () => {
+      assert.equal(fake.calls().length, 0);
+    });
+
+    it("says the check ran offline", () => {
+      assert.match(log, /Offline render and audit of the fork's pull request/);
+    });
+  });
+
+  it("passes a fleet-only workflow", async () => {
+    const { record, exitCode } = await runFork(
+      { "config/github.ts": "fork 2" },
+      toolsRendering(FLEET_WORKFLOW),
+    );
+    assert.equal(exitCode, 0);
+    assert.deepEqual(
+      record.fork?.files.map((f) => f.verdict),
+      ["pass"],
+    );
+  });
+
+  it("audits the checkout's own workflows", async () => {
+    const { record, exitCode } = await runFork(
+      { "config/github.ts": "fork 3", ".github/workflows/ci.yml": HOSTED_WORKFLOW },
+      toolsRendering(FLEET_WORKFLOW),
+    );
+    const own = record.fork?.files.find((f) => f.file === ".github/workflows/ci.yml");
+    assert.equal(own?.verdict, "violation");
+    assert.equal(exitCode, 1);
+  });
+
+  it("reports a stack that fails to render", async () => {
+    const tools = toolsRendering(FLEET_WORKFLOW);
+    tools.renderStack = async () => {
+      throw new Error("flywheel:maxRunners must be at most 5");
+    };
+    const { record, exitCode } = await runFork({ "config/github.ts": "fork 4" }, tools);
+    assert.equal(exitCode, 1);
+    assert.match(
+      record.fork?.errors[0] ?? "",
+      /github-dev could not be rendered offline: flywheel:maxRunners/,
+    );
+  });
+
+  it("passes this project's own stacks", async () => {
+    const result = await checkForkOffline(PROJECT_ROOT, ["github-dev"], loadForkCheckTools(PROJECT_ROOT));
+    assert.deepEqual(result.errors, []);
+    assert.ok(result.files.length > 0, "no workflow file was rendered");
+    assert.deepEqual(
+      result.files.filter((f) => f.verdict !== "pass"),
+      [],
+    );
+  });
+});
