@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FamilyDefinition } from "./load";
 import { Secret } from "./secret";
 
-/** Full key of the structured configuration value that holds every cache setting. */
+/** Full key of the structured configuration value that contains every cache setting. */
 export const CACHES_KEY = "flywheel:caches";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -118,8 +118,8 @@ const resourcesSchema = z.strictObject({
 });
 
 /**
- * How the caches' Services are reached. `ClusterIP` keeps a cache inside the cluster; `NodePort`
- * and `LoadBalancer` publish it beyond the cluster and must be chosen explicitly.
+ * Service type of a cache. `ClusterIP` keeps the cache inside the cluster. `NodePort` and
+ * `LoadBalancer` publish it beyond the cluster, so they must be set explicitly.
  */
 const serviceType = oneOf(["ClusterIP", "NodePort", "LoadBalancer"], "ClusterIP");
 

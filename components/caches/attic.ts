@@ -13,11 +13,11 @@ import {
   utilizationMetrics,
 } from "./workload";
 
-/** Name of the Secret that holds Attic's JWT signing key. */
+/** Name of the Secret that contains Attic's JWT signing key. */
 export const JWT_SECRET_NAME = "attic-jwt-signing";
 /** Key of the JWT signing key in {@link JWT_SECRET_NAME}. */
 export const JWT_SECRET_KEY = "hs256-secret-base64";
-/** Name of the Secret that holds `server.toml`. */
+/** Name of the Secret that contains `server.toml`. */
 export const SERVER_CONFIG_SECRET_NAME = "attic-server-config";
 /** Directory the `server.toml` Secret is mounted at in every Attic container. */
 export const SERVER_CONFIG_DIR = "/etc/attic";
@@ -27,8 +27,8 @@ export const SERVER_CONFIG_PATH = `${SERVER_CONFIG_DIR}/server.toml`;
 const SERVICE_NAME = "attic";
 const GC_NAME = "attic-gc";
 const STORAGE_SECRET_NAME = "attic-s3";
-// 64 characters drawn from letters and digits are themselves valid base64 (64 is a multiple of 4),
-// which Attic decodes to a 48-byte HMAC key; no encoding step is needed.
+// 64 letters and digits are already valid base64 because 64 is a multiple of 4. Attic decodes them
+// to a 48-byte HMAC key, so the key needs no encoding step.
 const JWT_KEY_LENGTH = 64;
 
 /** Inputs of {@link Attic}. */
@@ -55,7 +55,7 @@ export interface AtticArgs {
  * The Attic Nix binary cache: an API Deployment in monolithic mode behind the Service `attic`
  * (port 80 to the container's 8080 by default), autoscaled and protected by a PodDisruptionBudget,
  * and a single garbage collector Deployment `attic-gc`. Its configuration and keys live only in
- * Secrets: `server.toml` holds the database URL, and the JWT key is generated here.
+ * Secrets: `server.toml` contains the database URL, and the JWT key is generated here.
  */
 export class Attic extends pulumi.ComponentResource {
   /** In-cluster URL of the Service, without a trailing slash. */

@@ -26,9 +26,9 @@ export interface AtticCacheBootstrapArgs {
 /**
  * Shell script of the bootstrap container. It reads `ATTIC_ENDPOINT`, `CACHE_NAME`, `REQUEST_BODY`,
  * `AUTHORIZATION_FILE` (a header line, read by curl so the token never appears in a command line)
- * and `RESPONSE_FILE`. Attic answers a request for an existing cache with 400 and the
- * error CacheAlreadyExists, other servers and proxies with 409 Conflict; both mean the cache is
- * there, so the script succeeds.
+ * and `RESPONSE_FILE`. Attic responds to a request for an existing cache with 400 and the
+ * error CacheAlreadyExists, and other servers and proxies respond with 409 Conflict. Both mean
+ * that the cache exists, so the script succeeds.
  */
 export const CREATE_CACHE_SCRIPT = `set -eu
 status=$(curl --silent --show-error --retry 10 --retry-connrefused --retry-delay 5 \\

@@ -7,7 +7,7 @@ import type { ObjectStoreCredentials } from "./workload";
 
 /** Inputs of {@link ObjectStore}. */
 export interface ObjectStoreArgs {
-  /** Which store to use and its settings: an in-cluster MinIO tenant or an external S3 service. */
+  /** Store settings: an in-cluster MinIO tenant or an external S3 service. */
   store: ObjectStoreConfig;
   /** Buckets the caches and the database backups use; the MinIO tenant creates them, an external service must have them. */
   buckets: string[];
@@ -26,7 +26,7 @@ const ROOT_PASSWORD_LENGTH = 40;
 
 /**
  * The object storage behind bazel-remote, Attic and the database backups. With `type: minio` it
- * installs the MinIO operator and a tenant whose keys are generated here; with `type: s3` it
+ * installs the MinIO operator and a tenant whose keys are generated here. With `type: s3` it
  * registers nothing and passes the configured endpoint and keys on.
  */
 export class ObjectStore extends pulumi.ComponentResource {
@@ -128,8 +128,8 @@ export class ObjectStore extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // helm.v3.Release is a plain resource whose chart, version and values policies and tests can read;
-    // helm.v4.Chart renders its objects inside the provider and shows nothing of them under mocks.
+    // helm.v3.Release is a plain resource, so policies and tests can read its chart, version and
+    // values. helm.v4.Chart renders its objects inside the provider and shows none of them under mocks.
     const operator = new k8s.helm.v3.Release(
       `${name}-operator`,
       {

@@ -41,8 +41,8 @@ export class Postgres extends pulumi.ComponentResource {
     const settings = args.settings;
     const namespace = args.namespace.metadata.name;
 
-    // helm.v3.Release is a plain resource whose chart, version and values policies and tests can read;
-    // helm.v4.Chart renders its objects inside the provider and shows nothing of them under mocks.
+    // helm.v3.Release is a plain resource, so policies and tests can read its chart, version and
+    // values. helm.v4.Chart renders its objects inside the provider and shows none of them under mocks.
     const operator = new k8s.helm.v3.Release(
       `${name}-operator`,
       {

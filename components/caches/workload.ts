@@ -95,7 +95,7 @@ export function utilizationMetrics(
   ];
 }
 
-/** An environment variable read from a key of a Secret. */
+/** Returns an environment variable that reads its value from a key of a Secret. */
 export function secretEnv(
   name: string,
   secretName: pulumi.Input<string>,

@@ -160,7 +160,10 @@ describe("Attic cache bootstrap script", () => {
     };
     return new Promise((resolve) => {
       execFile("sh", ["-c", CREATE_CACHE_SCRIPT], { env }, (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        let code = 0;
+        if (error !== null) {
+          code = typeof error.code === "number" ? error.code : -1;
+        }
         resolve({ code, stdout, stderr });
       });
     });

@@ -18,7 +18,7 @@ interface RawStack {
   secretKeys: Set<string>;
 }
 
-/** The committed example stack as the loader receives it. */
+/** Reads the committed example stack in the form the loader receives it. */
 function cleanStack(): RawStack {
   const file = readStackFile(STACK, REPO_ROOT);
   return { values: { ...file.config }, secretKeys: new Set(file.secretKeys) };

@@ -14,7 +14,7 @@ function renderCaches(file: StackFileConfig): Promise<RecordResult> {
   return recordProgram(() => runStack(readStackConfig(STACK)), { stack: STACK, ...file });
 }
 
-/** The committed example stack file with `flywheel:caches` changed by `mutate`. */
+/** Returns the committed example stack file with `flywheel:caches` changed by `mutate`. */
 function withCaches(mutate: (caches: Json) => void, extra: Record<string, string> = {}): StackFileConfig {
   const file = readStackFile(STACK, REPO_ROOT);
   const caches = JSON.parse(file.config["flywheel:caches"]) as Json;
@@ -53,7 +53,7 @@ function container(resource: RecordedResource, index = 0): Json {
   return at(podSpec(resource), "containers", index) as Json;
 }
 
-/** Every `image` string anywhere in a value, including Helm values split into repository and tag. */
+/** Collects every `image` string in a value, including Helm values split into repository and tag. */
 function images(value: unknown, into: string[] = []): string[] {
   if (Array.isArray(value)) {
     value.forEach((item) => images(item, into));
