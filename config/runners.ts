@@ -3,7 +3,7 @@ import type { FamilyDefinition } from "./load";
 import { Secret } from "./secret";
 import { isQuantity, parseQuantity } from "../components/guardrails/quantity";
 
-/** How a scale set runs job containers: plain runner, ARC's Docker sidecar, or pods per container step. */
+/** Container mode of a scale set: plain runner, ARC's Docker sidecar, or a pod per job container. */
 export type ContainerMode = "none" | "dind" | "kubernetes";
 
 /** A build cache a lane is wired to: `attic` (Nix binary cache) or `bazel` (Bazel remote cache). */
@@ -34,7 +34,7 @@ export interface WorkVolumeClaim {
   storageClassName: string;
   /** Requested size, such as `10Gi`. */
   size: string;
-  /** Access modes of the claim; default `["ReadWriteOnce"]`. */
+  /** Access modes of the claim, default `["ReadWriteOnce"]`. */
   accessModes: string[];
 }
 
@@ -54,21 +54,21 @@ export interface ScaleSetConfig {
   releaseName: string;
   /** Configuration key the scale set came from, for messages: `runners.lanes.gh-nix`. */
   configKey: string;
-  /** Label jobs name in `runs-on`; ARC's `runnerScaleSetName`. */
+  /** Label jobs name in `runs-on`, which is ARC's `runnerScaleSetName`. */
   label: string;
   /** Whether a Helm release is installed for this scale set. */
   enabled: boolean;
-  /** Idle runners kept ready; ARC's `minRunners`. */
+  /** Number of idle runners ARC keeps ready (`minRunners`). */
   minRunners: number;
-  /** Ceiling of concurrent runners; ARC's `maxRunners`. */
+  /** Maximum number of concurrent runners (`maxRunners`). */
   maxRunners: number;
-  /** GitHub runner group the scale set registers in; default `default`. */
+  /** GitHub runner group the scale set registers in, default `default`. */
   runnerGroup: string;
   /** Requests and limits of the runner container. */
   resources: Resources;
-  /** How job containers run. */
+  /** Container mode of the runners. */
   containerMode: ContainerMode;
-  /** Work volume claim; present exactly when `containerMode` is `kubernetes`. */
+  /** Work volume claim, present exactly when `containerMode` is `kubernetes`. */
   workVolumeClaim?: WorkVolumeClaim;
   /** Runner image, pinned by tag or digest. */
   image: string;
@@ -102,7 +102,7 @@ export interface ChartConfig {
 
 /** The ARC controller release. */
 export interface ControllerConfig extends ChartConfig {
-  /** Helm release name; the controller's service account is `<releaseName>-gha-rs-controller`. */
+  /** Helm release name. The chart names the controller's service account `<releaseName>-gha-rs-controller`. */
   releaseName: string;
   /** Namespace of the controller. */
   namespace: string;
@@ -136,7 +136,7 @@ export interface GuardrailsConfig {
   networkPolicy: { enabled: boolean };
   /** ResourceQuota of the namespace: `cpu` and `memory` cap the sum of requests, `pods` the pod count. */
   resourceQuota: { enabled: boolean; cpu: string; memory: string; pods: number };
-  /** LimitRange of the namespace; `max` is raised to fit the largest scale set's limits. */
+  /** LimitRange of the namespace. Its `max` is raised to fit the largest scale set's limits. */
   limitRange: { enabled: boolean; default: ResourceList; defaultRequest: ResourceList; max: ResourceList };
   /** Cluster-wide PriorityClasses, by name, with their values. */
   priorityClasses: { enabled: boolean; classes: Readonly<Record<string, number>> };
@@ -158,7 +158,7 @@ export interface RegistryPullConfig {
 
 /** Parsed configuration of a `runners-<env>` stack, every default applied. */
 export interface RunnersConfig {
-  /** Stack whose outputs carry the cache endpoints; undefined means `caches-<environment>`. */
+  /** Stack whose outputs carry the cache endpoints, or undefined for `caches-<environment>`. */
   cachesStack?: string;
   /** Organization or repository URL of the default lanes. */
   githubConfigUrl: string;
@@ -172,7 +172,7 @@ export interface RunnersConfig {
   scaleSets: readonly ScaleSetConfig[];
   /** Guardrails of the runner namespace. */
   guardrails: GuardrailsConfig;
-  /** Registry pull secret; present only when `ghcrToken` is configured. */
+  /** Registry pull secret, present only when `ghcrToken` is configured. */
   registryPull?: RegistryPullConfig;
 }
 
@@ -198,7 +198,7 @@ const LIGHT_RESOURCES: Resources = {
   limits: { cpu: "2", memory: "4Gi" },
 };
 
-// Values every scale set starts from; a lane or extra scale set overrides any of them.
+// Values every scale set starts from. A lane or extra scale set overrides any of them.
 const SCALE_SET_DEFAULTS = {
   enabled: true,
   minRunners: 0,
@@ -223,7 +223,7 @@ export const DEFAULT_LANES: Readonly<Record<string, Record<string, unknown>>> = 
   "gh-dind": { ...SCALE_SET_DEFAULTS, label: "tinyland-dind", enabled: false, containerMode: "dind" },
 };
 
-// Helm rejects release names longer than 53 characters; they must also be DNS-1123 labels.
+// Helm rejects release names longer than 53 characters, and they must also be DNS-1123 labels.
 const RELEASE_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,51}[a-z0-9])?$/;
 const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -333,11 +333,11 @@ const extraScaleSetSchema = z.strictObject({
   githubConfigUrl: githubUrl,
   /** Key in `flywheel:extraGithubApps` holding this scale set's App credentials. */
   githubApp: text,
-  /** Name of its credentials Secret; default `<release name>-github-app`. */
+  /** Name of its credentials Secret, default `<release name>-github-app`. */
   githubConfigSecret: kubernetesName.optional(),
 });
 
-/** Deep-merges plain objects; arrays and scalars in `override` replace those in `base`. */
+/** Deep-merges plain objects. Arrays and scalars in `override` replace those in `base`. */
 function mergeDefaults(base: unknown, override: unknown): unknown {
   const isPlain = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === "object" && !Array.isArray(v);
@@ -476,7 +476,7 @@ const runnersSectionSchema = z.strictObject({
 });
 
 // Pulumi hands a secret like `123456` to the program as JSON, so it can arrive as a number that the
-// loader did not wrap; it is wrapped here so that it never prints.
+// loader did not wrap. It is wrapped here so that it never prints.
 const secretValue = z.preprocess(
   (v) => (typeof v === "number" ? new Secret(String(v)) : v),
   z.instanceof(Secret, {
@@ -705,7 +705,7 @@ function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void
 /** Rejects two scale sets whose different GitHub Apps would share one credentials Secret. */
 function checkCredentialSecrets(input: RunnersInput, report: (issue: Issue) => void): void {
   const runners = input.runners!;
-  // The default lanes use the top-level App; an empty name stands for it.
+  // The default lanes use the top-level App, which an empty name stands for.
   const owners = new Map<string, { app: string; key: string }>([
     [runners.githubConfigSecret, { app: "", key: "runners.githubConfigSecret" }],
   ]);
@@ -810,7 +810,7 @@ function toScaleSet(
   };
 }
 
-/** Builds the parsed configuration; runs only after every check passed. */
+/** Builds the parsed configuration. zod runs it only after every check passed. */
 function toRunnersConfig(input: RunnersInput): RunnersConfig {
   const runners = input.runners!;
   const primary: GithubAppCredentials = {
@@ -888,10 +888,10 @@ const ACCEPTED_BY_FIELD: Readonly<Record<string, string>> = {
   env: '{"NAME": "value"}',
 };
 
-// zod's own messages start with "Invalid", "Too small" or "Too big"; messages written here do not.
+// zod's own messages start with "Invalid", "Too small" or "Too big", and messages written here do not.
 const BUILT_IN_MESSAGE = /^(Invalid|Too small|Too big)/;
 
-/** Rewrites one of zod's built-in messages as a rule phrase; a message written here is kept. */
+/** Rewrites one of zod's built-in messages as a rule phrase and keeps a message written here. */
 function rulePhrase(issue: z.core.$ZodIssue): string {
   if (!BUILT_IN_MESSAGE.test(issue.message)) {
     return issue.message;

@@ -9,7 +9,7 @@ import { ScaleSet } from "../components/arc/scale-set";
 import { RunnerNamespaceGuardrails } from "../components/guardrails/runner-namespace-guardrails";
 import type { StackOutputs } from "./index";
 
-/** Nix settings of nix lanes: flakes and the `nix` command are off by default in Nix. */
+/** Nix setting of lanes wired to Attic, turning on flakes and the `nix` command, which Nix leaves off by default. */
 export const NIX_CONFIG = "experimental-features = nix-command flakes";
 
 /** Cache endpoints read from the caches stack. */
@@ -24,20 +24,31 @@ export interface CacheEndpoints {
 
 /** One entry of the `lanes` stack output, which the github stack reads. */
 export interface LaneOutput {
+  /** Label jobs name in `runs-on`. */
   label: string;
+  /** ARC's `runnerScaleSetName`, equal to `label`. */
   scaleSetName: string;
+  /** Helm release name, such as `gh-nix`. */
   releaseName: string;
+  /** GitHub runner group of the scale set. */
   runnerGroup: string;
+  /** Number of idle runners kept ready. */
   minRunners: number;
+  /** Maximum number of concurrent runners. A lane with 0 runs no job. */
   maxRunners: number;
+  /** Organization or repository URL the scale set registers with. */
   githubConfigUrl: string;
+  /** Scope of `githubConfigUrl`. */
   scope: "organization" | "repository";
+  /** Namespace of the runner pods. */
   namespace: string;
+  /** Container mode of the runners. */
   containerMode: ScaleSetConfig["containerMode"];
+  /** Whether a release is installed. A disabled lane runs no job. */
   enabled: boolean;
 }
 
-/** Reads the cache endpoints from the caches stack's outputs; never from literals. */
+/** Reads the cache endpoints from the caches stack's outputs, never from literals. */
 function readCacheEndpoints(stackName: string): CacheEndpoints {
   const caches = new pulumi.StackReference("caches", { name: stackName });
   return {

@@ -4,18 +4,18 @@ import type { ControllerConfig } from "../../config/runners";
 
 /** Inputs of {@link ArcController}. */
 export interface ArcControllerArgs {
-  /** Chart, release, namespace and values of the controller; every field has a default in the configuration. */
+  /** Chart, release, namespace and values of the controller, each with a default in the configuration. */
   controller: ControllerConfig;
-  /** Namespace object's name output, so that the release waits for the namespace; default `controller.namespace`. */
+  /** Name output of the Namespace object, so that the release waits for it. Default `controller.namespace`. */
   namespace?: pulumi.Input<string>;
-  /** Name of a `kubernetes.io/dockerconfigjson` Secret in the controller namespace; omitted means none. */
+  /** Name of a `kubernetes.io/dockerconfigjson` Secret in the controller namespace, if any. */
   imagePullSecretName?: string;
 }
 
 /**
  * The Actions Runner Controller: one Helm release of `gha-runner-scale-set-controller`. It is a
  * `helm.v3.Release` rather than a `helm.v4.Chart` because a Release is a plain resource whose chart,
- * version and values reach the engine as inputs, so policies and tests can read them; a v4 Chart is
+ * version and values reach the engine as inputs, so policies and tests can read them. A v4 Chart is
  * rendered by the provider and shows none of that at preview or under mocks.
  */
 export class ArcController extends pulumi.ComponentResource {
@@ -37,8 +37,8 @@ export class ArcController extends pulumi.ComponentResource {
       `${name}-release`,
       {
         name: controller.releaseName,
-        // Helm resolves OCI charts from a full `oci://` reference; `repositoryOpts.repo` accepts only
-        // classic index.yaml repositories.
+        // Helm resolves OCI charts from a full `oci://` reference, because `repositoryOpts.repo` reads
+        // only classic index.yaml repositories.
         chart: `${controller.repository}/${controller.chart}`,
         version: controller.version,
         namespace: args.namespace ?? controller.namespace,

@@ -5,13 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RegistryPullSecretArgs {
   /** Name of the Secret in every namespace. */
   secretName: string;
-  /** Namespaces that receive a copy; pods reference a pull secret only in their own namespace. */
+  /** Namespaces that receive a copy, because pods reference pull secrets only in their own namespace. */
   namespaces: readonly string[];
   /** Registry host, such as `ghcr.io`. */
   server: string;
   /** Account the token belongs to. */
   username: string;
-  /** Registry token; kept a Pulumi secret. */
+  /** Registry token, kept a Pulumi secret. */
   token: pulumi.Input<string>;
 }
 

@@ -7,7 +7,7 @@ import { scaleSetValues, ScaleSetValuesInput } from "./values";
 export interface ScaleSetArgs {
   /** Helm release name, such as `gh-nix`. */
   releaseName: string;
-  /** Namespace of the release and of its runner pods; pass the Namespace's output so the release waits for it. */
+  /** Namespace of the release and its runner pods. Pass the Namespace's output so the release waits for it. */
   namespace: pulumi.Input<string>;
   /** Coordinates and timeout of the `gha-runner-scale-set` chart. */
   chart: ChartConfig;

@@ -13,7 +13,7 @@ export const RUNNER_CONTAINER_NAME = "runner";
  */
 export const DIND_DOCKER_HOST = "unix:///var/run/docker.sock";
 
-/** What {@link scaleSetValues} renders into the `gha-runner-scale-set` chart values. */
+/** Settings of one scale set, which {@link scaleSetValues} renders into `gha-runner-scale-set` values. */
 export interface ScaleSetValuesInput {
   /** `https://github.com/ORG` or `https://github.com/OWNER/REPO`. */
   githubConfigUrl: string;
@@ -29,7 +29,7 @@ export interface ScaleSetValuesInput {
   runnerGroup: string;
   /** Service account and namespace of the ARC controller. */
   controllerServiceAccount: { name: string; namespace: string };
-  /** How job containers run. */
+  /** Container mode of the runners. */
   containerMode: ContainerMode;
   /** Work volume claim of `kubernetes` mode. */
   workVolumeClaim?: WorkVolumeClaim;
@@ -37,7 +37,7 @@ export interface ScaleSetValuesInput {
   image: string;
   /** Requests and limits of the runner container. */
   resources: Resources;
-  /** Environment of the runner container, in order; values may be outputs of other stacks. */
+  /** Environment of the runner container, in order. Values may be outputs of other stacks. */
   env: ReadonlyArray<{ name: string; value: pulumi.Input<string> }>;
   /** PriorityClass of runner pods. */
   priorityClassName?: string;

@@ -11,7 +11,7 @@ export interface PodCleanupArgs {
 }
 
 /**
- * Shell script the CronJob runs from its ConfigMap; it needs `kubectl`, `jq` and `date`. A pod
+ * Shell script the CronJob runs from its ConfigMap, needing `kubectl`, `jq` and `date`. A pod
  * counts as stuck Terminating once its deletion timestamp, which is when its grace period ends, lies
  * more than the threshold in the past. A finished pod's age is taken from its last container's
  * finish time, else from its creation. Each step's output is captured before the next runs, so that
@@ -45,7 +45,7 @@ printf '%s\\n' "$actions" | while read -r action pod; do
 done
 `;
 
-// A run lists and deletes a few pods; it must end well before the next five-minute run starts.
+// A run lists and deletes a few pods, and it must end well before the next five-minute run starts.
 const JOB_DEADLINE_SECONDS = 240;
 const NOBODY_UID = 65534;
 

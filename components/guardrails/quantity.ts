@@ -33,7 +33,7 @@ export function isQuantity(text: string): boolean {
 
 /**
  * Parses a Kubernetes quantity into its value in base units (cores for CPU, bytes for memory).
- * Throws when `text` is not a quantity; callers validate with {@link isQuantity} first.
+ * Throws when `text` is not a quantity, so callers validate with {@link isQuantity} first.
  */
 export function parseQuantity(text: string): number {
   const match = QUANTITY_PATTERN.exec(text);

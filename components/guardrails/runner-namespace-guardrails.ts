@@ -8,9 +8,9 @@ import { maxQuantity } from "./quantity";
 export interface RunnerNamespaceGuardrailsArgs {
   /** Namespace the guardrails apply to. */
   namespace: pulumi.Input<string>;
-  /** Which guardrails are created, and their values. */
+  /** Switch and values of each guardrail. */
   guardrails: GuardrailsConfig;
-  /** Limits of every scale set's runner container; the LimitRange maximum is raised to fit the largest. */
+  /** Limits of every enabled scale set's runner container. The LimitRange max is raised to fit the largest. */
   scaleSetLimits: readonly ResourceList[];
 }
 

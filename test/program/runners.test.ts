@@ -16,7 +16,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const ARC_REPOSITORY = "oci://ghcr.io/actions/actions-runner-controller-charts";
 
-/** Every value under a key named `image`, anywhere in the inputs. */
+/** Collects every value under a key named `image`, anywhere in the inputs. */
 function imagesIn(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) {
     value.forEach((item) => imagesIn(item, found));

@@ -12,7 +12,7 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 /** Stack the runner tests render. */
 export const RUNNERS_STACK = "runners-dev";
 
-/** Outputs of a stand-in caches stack; the namespaces are fictional so a literal in the program cannot match. */
+/** Outputs of a stand-in caches stack. Its namespaces are fictional, so a literal in the program cannot match. */
 export const FAKE_CACHE_OUTPUTS = {
   bazelCacheEndpoint: "grpc://bazel-cache.fake-bazel-ns.svc.cluster.local:9092",
   bazelCacheHttpEndpoint: "http://bazel-cache.fake-bazel-ns.svc.cluster.local:8080",
@@ -62,7 +62,7 @@ export type RegistrationObserver = (args: pulumi.ResourceTransformationArgs) => 
 
 /**
  * Renders the runners stack under mocks, with the stand-in caches stack behind its StackReference.
- * `observe` sees registrations as the program made them, with explicit dependencies and with
+ * `observe` receives registrations as the program made them, with explicit dependencies and with
  * secret inputs still whole, which the recorded inputs no longer show.
  */
 export function recordRunners(
@@ -115,7 +115,7 @@ export function at(value: unknown, ...keys: Array<string | number>): unknown {
   return current;
 }
 
-/** Resolves an input that may be an Output, including a secret one; for test inspection only. */
+/** Resolves an input that may be an Output, including a secret one, for inspection in tests. */
 export function resolveInput(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     return new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => resolve(v)));
