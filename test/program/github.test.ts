@@ -1,16 +1,24 @@
 import * as assert from "node:assert/strict";
 import type { RecordedResource, RecordResult } from "../../automation/render/recorder";
 import { ConfigError } from "../../config/errors";
+import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../../automation/render/recorder";
+import { readStackFile } from "../../automation/render/stack-file";
+import { runStack } from "../../stacks";
+import { readStackConfig } from "../../stacks/config";
 import { GITHUB_ACTIONS_APP_ID } from "../../components/github/managed-repository";
 import { RunnerGroup } from "../../components/github/runner-group";
 import {
   exampleValue,
   FAKE_CACHE_ENDPOINTS,
   fakeLane,
+  fakeRunnersOutputs,
   githubStackError,
   Mutation,
   recordGithubStack,
+  REPO_ROOT,
+  RUNNERS_STACK,
+  STACK,
 } from "./github-fixture";
 
 const FILE = "github:index/repositoryFile:RepositoryFile";
@@ -379,6 +387,42 @@ describe("github stack", () => {
         (resource) => resource.type === "pulumi:pulumi:StackReference",
       );
       assert.equal(reference?.inputs["name"], "runners-dev");
+    });
+  });
+
+  describe("preview", () => {
+    it("knows every workflow file's content", async () => {
+      // Only the StackReference gets outputs, so content built from any other resource's output stays unknown.
+      const contents: unknown[] = [];
+      const file = readStackFile(STACK, REPO_ROOT);
+      await pulumi.runtime.setMocks(
+        {
+          newResource(args) {
+            if (args.type === FILE) {
+              contents.push(args.inputs["content"]);
+            }
+            const state =
+              args.type === "pulumi:pulumi:StackReference"
+                ? { name: RUNNERS_STACK, outputs: fakeRunnersOutputs(), secretOutputNames: [] }
+                : {};
+            return { id: args.custom === false ? undefined : `${args.name}-id`, state };
+          },
+          call(args) {
+            return args.inputs;
+          },
+        },
+        "flywheel",
+        STACK,
+        true,
+      );
+      pulumi.runtime.setAllConfig(file.config, file.secretKeys);
+      await pulumi.runtime.runInPulumiStack(() => runStack(readStackConfig(STACK)));
+      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+      const unknown = contents.filter(
+        (content) => typeof content !== "string" || content === pulumi.runtime.unknownValue,
+      );
+      assert.ok(contents.length > 0, "no workflow file was registered");
+      assert.equal(unknown.length, 0);
     });
   });
 
