@@ -16,13 +16,14 @@ export function checkCacheServiceInternal(resource: ResourceInput, config: Cache
   const namespace = getString(resource.props, ["metadata", "namespace"]) ?? "default";
   const thing = `Service ${printable(namespace)}/${printable(name)}`;
   if (serviceType === UNKNOWN_AT_PREVIEW) {
-    return isCacheService(resource, config) === false
-      ? []
-      : [
-          {
-            message: `${thing} must have a type known at preview, so it can be checked to stay cluster-internal`,
-          },
-        ];
+    if (isCacheService(resource, config) === false) {
+      return [];
+    }
+    return [
+      {
+        message: `${thing} must have a type known at preview, so it can be checked to stay cluster-internal`,
+      },
+    ];
   }
   if (serviceType === undefined || !PUBLIC_SERVICE_TYPES.has(serviceType)) {
     return [];
@@ -57,14 +58,17 @@ function isCacheService(resource: ResourceInput, config: CacheServicesConfig): b
   if (namespace !== undefined && config.cacheNamespaces.includes(namespace)) {
     return true;
   }
-  if (isPlainObject(labels)) {
-    for (const [key, value] of Object.entries(config.cacheLabels)) {
-      if (labels[key] === value) {
-        return true;
-      }
-    }
+  if (!isPlainObject(labels)) {
+    return false;
   }
-  return false;
+  let unknownLabel = false;
+  for (const [key, value] of Object.entries(config.cacheLabels)) {
+    if (labels[key] === value) {
+      return true;
+    }
+    unknownLabel ||= labels[key] === UNKNOWN_AT_PREVIEW;
+  }
+  return unknownLabel ? "unknown" : false;
 }
 
 function isAllowed(

@@ -8,8 +8,6 @@ const WORKFLOW_FILE = /^\.github\/workflows\/[^/]+\.ya?ml$/;
 export interface WorkflowFile {
   /** Path inside the repository, e.g. `.github/workflows/ci.yml`. */
   file: string;
-  /** Repository name, or `undefined` when it is unknown at preview. */
-  repository?: string;
   /** Workflow text, or the unknown marker when a preview cannot know it yet. */
   content: string | typeof UNKNOWN_AT_PREVIEW;
   /** URN of the resource, for stack policies. */
@@ -39,10 +37,8 @@ export function workflowFileFrom(resource: ResourceInput): WorkflowFile | undefi
     return undefined;
   }
   const content = getString(resource.props, ["content"]);
-  const repository = getString(resource.props, ["repository"]);
   return {
     file: normalized,
-    repository: typeof repository === "string" ? repository : undefined,
     content: content ?? "",
     urn: resource.urn,
   };

@@ -319,6 +319,15 @@ describe("policy pack: resource policies", function () {
       assert.equal(fromPolicy(await running().analyze(exposed), "cache-services-internal").length, 1);
     });
 
+    it("rejects a LoadBalancer in a namespace unknown at preview", async function () {
+      const unknown = mutate(cacheService(), (properties) => {
+        properties.metadata.namespace = UNKNOWN;
+        properties.spec.type = "LoadBalancer";
+      });
+      const found = fromPolicy(await running().analyze(unknown), "cache-services-internal");
+      assert.match(found[0]?.message ?? "", /namespace or labels are unknown at preview/);
+    });
+
     it("passes a LoadBalancer outside the caches", async function () {
       const elsewhere = mutate(cacheService(), (properties) => {
         properties.metadata.namespace = "ingress";
