@@ -6,7 +6,8 @@ import type { FamilyContext } from "./context";
 export const GITLEAKS_VERSION = "8.21.2";
 
 // The gitleaks action needs a paid license key for organization repositories, so the job downloads
-// the released binary and verifies it against the release's checksum file before running it.
+// the released binary and verifies it against the release's checksum file before running it. That
+// check catches a corrupted download, but not a release whose files were replaced together.
 // NOTE: the download is for linux x64 runners; an arm64 lane needs the linux_arm64 archive.
 const INSTALL_GITLEAKS = `set -euo pipefail
 version=${GITLEAKS_VERSION}
