@@ -1,3 +1,19 @@
+/**
+ * Configuration of a `runners-<env>` stack. Keys, under the `flywheel:` namespace:
+ *
+ * - `githubAppId`, `githubAppInstallationId`, `githubAppPrivateKey` (secrets, required): the GitHub
+ *   App the default lanes register with.
+ * - `ghcrToken` (secret) and `ghcrUsername`, both or neither: a `ghcr-auth` pull secret.
+ * - `cachesStack`: stack whose outputs carry the cache endpoints, default `caches-<environment>`.
+ * - `runners` (structured): `githubConfigUrl` (required), `namespace`, `githubConfigSecret`,
+ *   `controller`, `scaleSetChart`, `lanes`, `extraScaleSets`, `guardrails`, `registry`.
+ *   `lanes` is keyed by Helm release name. An entry for `gh-nix`, `gh-docker` or `gh-dind` changes
+ *   only the fields it sets, and any other key adds a lane that needs at least a `label`.
+ * - `extraGithubApps` (structured secret): App credentials for scale sets of other organizations
+ *   or repositories, keyed by a name that `runners.extraScaleSets.<release>.githubApp` refers to,
+ *   each `{ appId, installationId, privateKey }`. Set each leaf with
+ *   `pulumi config set --secret --path flywheel:extraGithubApps.<name>.privateKey <PEM>`.
+ */
 import { z } from "zod";
 import type { FamilyDefinition } from "./load";
 import { Secret } from "./secret";
