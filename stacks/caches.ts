@@ -66,7 +66,7 @@ export async function cachesStack(config: Extract<StackConfig, { family: "caches
   const atticCache = new Attic("attic", {
     settings: attic,
     namespace: namespaces.get(attic.namespace),
-    databaseUrl: database.databaseUrl,
+    database,
     storageEndpoint: store.endpoint,
     storageRegion: store.region,
     storageBucket: store.atticBucket,

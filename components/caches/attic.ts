@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AtticConfig } from "../../config/caches";
+import type { Postgres } from "./postgres";
 import { JWT_KEY_ENV, renderServerToml } from "./server-toml";
 import {
   componentLabels,
@@ -24,6 +25,8 @@ export const SERVER_CONFIG_DIR = "/etc/attic";
 /** Path of `server.toml` inside the Attic containers. */
 export const SERVER_CONFIG_PATH = `${SERVER_CONFIG_DIR}/server.toml`;
 
+const DATABASE_CA_DIR = "/etc/attic-postgres-ca";
+const DATABASE_CA_PATH = `${DATABASE_CA_DIR}/ca.crt`;
 const SERVICE_NAME = "attic";
 const GC_NAME = "attic-gc";
 const STORAGE_SECRET_NAME = "attic-s3";
@@ -37,8 +40,8 @@ export interface AtticArgs {
   settings: AtticConfig;
   /** Namespace of Attic, created beforehand with its Pod Security labels. */
   namespace: k8s.core.v1.Namespace;
-  /** PostgreSQL connection URL with the password, a Pulumi secret. */
-  databaseUrl: pulumi.Output<string>;
+  /** The database: its connection URL and the Secret with its CA certificate. */
+  database: Postgres;
   /** S3 endpoint URL of the object store. */
   storageEndpoint: string;
   /** S3 region name. */
@@ -100,7 +103,7 @@ export class Attic extends pulumi.ComponentResource {
     );
 
     const serverToml = pulumi.secret(
-      args.databaseUrl.apply((databaseUrl) =>
+      args.database.connectionUrl(DATABASE_CA_PATH).apply((databaseUrl) =>
         renderServerToml({
           listenPort: settings.containerPort,
           apiEndpoint: `${this.endpoint}/`,
@@ -136,7 +139,7 @@ export class Attic extends pulumi.ComponentResource {
           selector: { matchLabels: apiLabels },
           template: {
             metadata: { labels: apiLabels },
-            spec: atticPodSpec(settings, ["--mode", "monolithic"], {
+            spec: atticPodSpec(settings, args.database.caSecretName, ["--mode", "monolithic"], {
               containerName: "attic",
               ports: [{ name: "http", containerPort: settings.containerPort }],
               readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10 },
@@ -201,7 +204,9 @@ export class Attic extends pulumi.ComponentResource {
           selector: { matchLabels: gcLabels },
           template: {
             metadata: { labels: gcLabels },
-            spec: atticPodSpec(settings, ["--mode", "garbage-collector"], { containerName: "attic-gc" }),
+            spec: atticPodSpec(settings, args.database.caSecretName, ["--mode", "garbage-collector"], {
+              containerName: "attic-gc",
+            }),
           },
         },
       },
@@ -222,6 +227,7 @@ interface ContainerExtras {
 /** Pod spec shared by the API and the collector: same image, config, keys and security context. */
 function atticPodSpec(
   settings: AtticConfig,
+  databaseCaSecretName: string,
   modeArgs: string[],
   extras: ContainerExtras,
 ): k8s.types.input.core.v1.PodSpec {
@@ -245,12 +251,17 @@ function atticPodSpec(
         securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [
           { name: "server-config", mountPath: SERVER_CONFIG_DIR, readOnly: true },
+          { name: "database-ca", mountPath: DATABASE_CA_DIR, readOnly: true },
           { name: "tmp", mountPath: "/tmp" },
         ],
       },
     ],
     volumes: [
       { name: "server-config", secret: { secretName: SERVER_CONFIG_SECRET_NAME } },
+      {
+        name: "database-ca",
+        secret: { secretName: databaseCaSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] },
+      },
       { name: "tmp", emptyDir: {} },
     ],
   };

@@ -101,6 +101,7 @@ export class AtticCacheBootstrap extends pulumi.ComponentResource {
         },
         spec: {
           backoffLimit: BACKOFF_LIMIT,
+          // No ttlSecondsAfterFinished: a Job the cluster deletes would be created again on the next update.
           template: {
             spec: {
               restartPolicy: "OnFailure",

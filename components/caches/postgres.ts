@@ -29,10 +29,13 @@ const OWNER_PASSWORD_LENGTH = 32;
  * configured number of days.
  */
 export class Postgres extends pulumi.ComponentResource {
-  /** Connection URL of the database owner, a Pulumi secret. */
-  public readonly databaseUrl: pulumi.Output<string>;
   /** Host name of the read-write Service of the cluster. */
   public readonly host: pulumi.Output<string>;
+  /** Secret with the cluster's CA certificate (key `ca.crt`), which CloudNativePG creates. */
+  public readonly caSecretName: string;
+  readonly #owner: string;
+  readonly #database: string;
+  readonly #ownerPassword: pulumi.Output<string>;
   /** The CloudNativePG Cluster; clients wait for it. */
   public readonly cluster: k8s.apiextensions.CustomResource;
 
@@ -99,7 +102,7 @@ export class Postgres extends pulumi.ComponentResource {
             ...(settings.storageClassName === undefined ? {} : { storageClass: settings.storageClassName }),
           },
           postgresql: {
-            parameters: { password_encryption: "scram-sha-256", ssl_min_protocol_version: "TLSv1.2" },
+            parameters: { password_encryption: "scram-sha-256" },
             // CloudNativePG serves TLS with certificates it issues; these rules refuse every
             // connection without TLS and demand scram-sha-256 from the rest.
             pg_hba: ["hostnossl all all all reject", "hostssl all all all scram-sha-256"],
@@ -143,10 +146,23 @@ export class Postgres extends pulumi.ComponentResource {
     );
 
     this.host = pulumi.interpolate`${settings.clusterName}-rw.${namespace}.svc.cluster.local`;
-    this.databaseUrl = pulumi.secret(
-      pulumi.interpolate`postgres://${settings.owner}:${ownerPassword.result}@${this.host}:${POSTGRES_PORT}/${settings.database}?sslmode=require`,
-    );
+    this.caSecretName = `${settings.clusterName}-ca`;
+    this.#owner = settings.owner;
+    this.#database = settings.database;
+    this.#ownerPassword = ownerPassword.result;
 
     this.registerOutputs({ host: this.host, cluster: settings.clusterName });
+  }
+
+  /**
+   * Returns the owner's connection URL, a Pulumi secret. It demands TLS and checks the server
+   * certificate against the CA at `rootCertPath`, where the client mounts {@link caSecretName}.
+   */
+  connectionUrl(rootCertPath: string): pulumi.Output<string> {
+    // verify-ca rather than verify-full: the names CloudNativePG writes into the server
+    // certificate are not checked here against the `.svc.cluster.local` host name.
+    return pulumi.secret(
+      pulumi.interpolate`postgres://${this.#owner}:${this.#ownerPassword}@${this.host}:${POSTGRES_PORT}/${this.#database}?sslmode=verify-ca&sslrootcert=${rootCertPath}`,
+    );
   }
 }

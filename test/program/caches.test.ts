@@ -317,6 +317,18 @@ describe("caches stack defaults", () => {
       assert.equal(at(podSpec(api()), "volumes", 0, "secret", "secretName"), "attic-server-config");
     });
 
+    it("mounts the database CA", () => {
+      const volumes = at(podSpec(api()), "volumes") as Json[];
+      assert.equal(
+        at(
+          volumes.find((v) => v["name"] === "database-ca"),
+          "secret",
+          "secretName",
+        ),
+        "attic-pg-ca",
+      );
+    });
+
     it("names the Service attic", () => {
       assert.equal(at(service().inputs, "metadata", "name"), "attic");
     });
