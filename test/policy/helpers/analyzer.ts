@@ -92,15 +92,15 @@ export class PolicyPackProcess {
   ) {}
 
   /**
-   * Starts `policy/` the way the engine does (`node run-policy-pack <engine> .` in the pack
+   * Starts a pack (by default `policy/`) the way the engine does (`node run-policy-pack <engine> .` in the pack
    * directory), waits for the port it prints and connects on 127.0.0.1.
    */
-  static async start(): Promise<PolicyPackProcess> {
+  static async start(packDirectory: string = PACK_DIRECTORY): Promise<PolicyPackProcess> {
     const env = { ...process.env };
     delete env.PULUMI_NODEJS_ENGINE;
     delete env.TS_NODE_TRANSPILE_ONLY;
     const child = spawn(process.execPath, [RUN_POLICY_PACK, UNUSED_ENGINE_ADDRESS, "."], {
-      cwd: PACK_DIRECTORY,
+      cwd: packDirectory,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
