@@ -101,7 +101,7 @@ export class AtticCacheBootstrap extends pulumi.ComponentResource {
         },
         spec: {
           backoffLimit: BACKOFF_LIMIT,
-          // No ttlSecondsAfterFinished: a Job the cluster deletes would be created again on the next update.
+          // No ttlSecondsAfterFinished: after a refresh, Pulumi would create a Job the cluster deleted again.
           template: {
             spec: {
               restartPolicy: "OnFailure",

@@ -527,6 +527,14 @@ describe("caches stack defaults", () => {
       assert.equal(at(operator().inputs, "repositoryOpts", "repo"), "https://operator.min.io");
     });
 
+    it("installs the MinIO tenant chart", () => {
+      assert.equal(tenant().inputs["chart"], "tenant");
+    });
+
+    it("installs the tenant in minio-tenant", () => {
+      assert.equal(tenant().inputs["namespace"], "minio-tenant");
+    });
+
     it("pins the tenant chart to 6.0.4", () => {
       assert.equal(tenant().inputs["version"], "6.0.4");
     });
