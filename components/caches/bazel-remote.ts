@@ -40,8 +40,8 @@ export function mirroredImage(image: string, registryMirror: string | undefined)
 
 /**
  * The bazel-remote cache: a StatefulSet whose replicas each keep a local disk cache of `maxSize`
- * GiB in front of the shared S3 bucket, served on gRPC and HTTP by the ClusterIP Service
- * `bazel-cache`, and scaled on CPU and memory by a HorizontalPodAutoscaler.
+ * GiB in front of the shared S3 bucket. The Service `bazel-cache` serves it on gRPC and HTTP, and
+ * a HorizontalPodAutoscaler scales it on CPU and memory.
  */
 export class BazelRemote extends pulumi.ComponentResource {
   /** REAPI endpoint, such as `grpc://bazel-cache.bazel-cache.svc.cluster.local:9092`. */
