@@ -60,7 +60,7 @@ function report(violations: readonly Violation[], reportViolation: ReportViolati
   }
 }
 
-/** What a resource policy needs besides its name and description. */
+/** Definition of a resource policy: its name, description, options and pure check. */
 interface ResourcePolicySpec<S extends z.ZodObject> {
   name: string;
   description: string;
