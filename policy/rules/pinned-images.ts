@@ -78,6 +78,7 @@ function checkPodSpec(resource: ResourceInput, spec: Plain | undefined): Violati
 /**
  * Walks a release's values for image fields: a string under a key named `image`, or an object
  * under `image` with the chart convention `repository` plus `tag` and/or `digest`.
+ * NOTE: values given through `valueYamlFiles` and images a chart sets by default are not seen.
  */
 function checkHelmValues(resource: ResourceInput, values: Plain | undefined): Violation[] {
   const thing = `Helm release ${resource.name}`;
