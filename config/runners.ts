@@ -902,7 +902,61 @@ const ACCEPTED_BY_FIELD: Readonly<Record<string, string>> = {
   githubConfigSecret: "github-app-secret",
   accessModes: '["ReadWriteOnce"]',
   env: '{"NAME": "value"}',
+  runners: '{"githubConfigUrl": "https://github.com/ORG"}',
+  lanes: '{"gh-arm": {"label": "tinyland-arm"}}',
+  extraScaleSets:
+    '{"other-nix": {"label": "other-nix", "githubConfigUrl": "https://github.com/ORG", "githubApp": "other"}}',
+  extraGithubApps: '{"other": {"appId": "...", "installationId": "...", "privateKey": "..."}}',
+  resources: '{"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "4", "memory": "8Gi"}}',
+  requests: '{"cpu": "500m", "memory": "1Gi"}',
+  limits: '{"cpu": "4", "memory": "8Gi"}',
+  default: '{"cpu": "1", "memory": "1Gi"}',
+  defaultRequest: '{"cpu": "100m", "memory": "128Mi"}',
+  max: '{"cpu": "4", "memory": "8Gi"}',
+  workVolumeClaim: '{"storageClassName": "standard", "size": "10Gi"}',
+  classes: '{"arc-runner-high": 1000}',
+  priorityClassName: "arc-runner-high",
+  guardrails: '{"cleanup": {"enabled": true}}',
+  controller: '{"logLevel": "info"}',
+  scaleSetChart: '{"version": "0.13.1"}',
+  registry: '{"server": "ghcr.io", "pullSecretName": "ghcr-auth"}',
+  cachesStack: "caches-dev",
+  ghcrUsername: "tinyland-bot",
+  server: "ghcr.io",
+  pullSecretName: "ghcr-auth",
+  chart: "gha-runner-scale-set",
+  version: ARC_CHART_VERSION,
+  repository: ARC_CHART_REPOSITORY,
+  releaseName: "arc-controller",
+  terminatingSeconds: "300",
+  succeededSeconds: "600",
+  failedSeconds: "1800",
 };
+
+// Accepted values for one entry of a keyed map, by the map's key.
+const ACCEPTED_BY_MAP: Readonly<Record<string, string>> = {
+  lanes: '{"label": "tinyland-arm"}',
+  extraScaleSets: '{"label": "other-nix", "githubConfigUrl": "https://github.com/ORG", "githubApp": "other"}',
+  extraGithubApps: '{"appId": "...", "installationId": "...", "privateKey": "..."}',
+  env: '"value"',
+  classes: "1000",
+};
+
+/** Returns an accepted value for a problem at `path`: an entry of its map, else its nearest known key. */
+function acceptedFor(path: readonly PropertyKey[]): string | undefined {
+  const last = path[path.length - 1];
+  const parent = path[path.length - 2];
+  if (
+    typeof last === "string" &&
+    !(last in ACCEPTED_BY_FIELD) &&
+    typeof parent === "string" &&
+    parent in ACCEPTED_BY_MAP
+  ) {
+    return ACCEPTED_BY_MAP[parent];
+  }
+  const field = [...path].reverse().find((part) => typeof part === "string" && part in ACCEPTED_BY_FIELD);
+  return field === undefined ? undefined : ACCEPTED_BY_FIELD[field as string];
+}
 
 // zod's own messages start with "Invalid", "Too small" or "Too big", and messages written here do not.
 const BUILT_IN_MESSAGE = /^(Invalid|Too small|Too big)/;
@@ -913,7 +967,10 @@ function rulePhrase(issue: z.core.$ZodIssue): string {
     return issue.message;
   }
   if (issue.code === "invalid_type") {
-    return issue.message.endsWith("received undefined") ? "is required" : `must be a ${issue.expected}`;
+    if (issue.message.endsWith("received undefined")) {
+      return "is required";
+    }
+    return /^[aeiou]/.test(issue.expected) ? `must be an ${issue.expected}` : `must be a ${issue.expected}`;
   }
   if (issue.code === "invalid_value") {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
@@ -937,12 +994,11 @@ function withAcceptedValues(schema: z.ZodType<RunnersConfig, unknown>): z.ZodTyp
         continue;
       }
       const own = (issue as { params?: { accepted?: string } }).params?.accepted;
-      const field = [...issue.path].reverse().find((p) => typeof p === "string" && p in ACCEPTED_BY_FIELD);
       ctx.addIssue({
         code: "custom",
         path: [...issue.path],
         message: rulePhrase(issue),
-        params: { accepted: own ?? (field === undefined ? undefined : ACCEPTED_BY_FIELD[field as string]) },
+        params: { accepted: own ?? acceptedFor(issue.path) },
       });
     }
     return z.NEVER;

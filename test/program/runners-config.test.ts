@@ -507,6 +507,16 @@ const INVALID: InvalidCase[] = [
     key: "flywheel:runners.controller.logLevel",
   },
   {
+    name: "lane given as a string",
+    file: () => runnersSet("lanes.gh-nix", "tinyland-nix"),
+    key: "flywheel:runners.lanes.gh-nix",
+  },
+  {
+    name: "runners given as a string",
+    file: () => withKeys({ "flywheel:runners": "https://github.com/tinyland-example" }),
+    key: "flywheel:runners",
+  },
+  {
     name: "string where a number belongs",
     file: () => runnersSet("guardrails.resourceQuota.pods", "fifty"),
     key: "flywheel:runners.guardrails.resourceQuota.pods",
@@ -582,5 +592,54 @@ describe("runners configuration: failure timing", () => {
   });
   it("registers no resource", () => {
     assert.equal(registered, 0);
+  });
+});
+
+describe("runners configuration: accepted values", () => {
+  function acceptedFor(file: StackFileConfig, key: string): string | undefined {
+    return reject(file).problems.find((problem) => problem.key === key)?.accepted;
+  }
+
+  it("suggests a lane entry for a bad lane", () => {
+    assert.equal(
+      acceptedFor(runnersSet("lanes.gh-nix", 5), "flywheel:runners.lanes.gh-nix"),
+      '{"label": "tinyland-arm"}',
+    );
+  });
+  it("suggests a quantity for a bad CPU value", () => {
+    assert.equal(
+      acceptedFor(
+        runnersSet("lanes.gh-nix.resources.limits.cpu", "lots"),
+        "flywheel:runners.lanes.gh-nix.resources.limits.cpu",
+      ),
+      "500m",
+    );
+  });
+  it("suggests the limit for a request above it", () => {
+    assert.equal(
+      acceptedFor(
+        runnersSet("lanes.gh-docker.resources.requests.memory", "5Gi"),
+        "flywheel:runners.lanes.gh-docker.resources.requests.memory",
+      ),
+      "4Gi",
+    );
+  });
+  it("suggests maxRunners for minRunners above it", () => {
+    assert.equal(
+      acceptedFor(runnersSet("lanes.gh-nix.minRunners", 9), "flywheel:runners.lanes.gh-nix.minRunners"),
+      "5",
+    );
+  });
+  it("suggests the secret command for a missing key", () => {
+    assert.equal(
+      acceptedFor(withKeys({ "flywheel:githubAppId": undefined }), "flywheel:githubAppId"),
+      "pulumi config set --secret flywheel:githubAppId <value>",
+    );
+  });
+  it("phrases a wrong type as a rule", () => {
+    const problem = reject(runnersSet("lanes.gh-nix", 5)).problems.find(
+      (candidate) => candidate.key === "flywheel:runners.lanes.gh-nix",
+    );
+    assert.equal(problem?.rule, "must be an object");
   });
 });
