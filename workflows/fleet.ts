@@ -97,6 +97,50 @@ function laneProblem(label: string, lanes: readonly Lane[], runnersStack: string
   return undefined;
 }
 
+/** A runner group this stack manages, with its entry key and GitHub name. */
+interface ManagedGroup {
+  key: string;
+  name: string;
+  group: GithubConfig["runnerGroups"][string];
+}
+
+/** Returns the problem when a repository's jobs run on a lane of a managed group that does not list it. */
+function groupProblem(
+  managed: ManagedGroup | undefined,
+  repositoryKey: string,
+  family: WorkflowFamily,
+  label: string,
+): ConfigProblem | undefined {
+  if (managed === undefined || managed.group.repositories.includes(repositoryKey)) {
+    return undefined;
+  }
+  return {
+    key: joinKey("flywheel:runnerGroups", [managed.key, "repositories"]),
+    rule: `must include "${repositoryKey}", whose ${family} jobs run on lane "${label}" in this runner group`,
+    accepted: `add ${repositoryKey}, or pick a lane in another runner group`,
+  };
+}
+
+/** Returns the problem when a public repository's jobs run on a lane of a group that does not allow it. */
+function publicProblem(
+  key: string,
+  repositoryKey: string,
+  repository: RepositoryConfig,
+  lane: Lane,
+  managed: ManagedGroup | undefined,
+): ConfigProblem | undefined {
+  if (repository.visibility !== "public" || (managed?.group.allowsPublicRepositories ?? false)) {
+    return undefined;
+  }
+  return {
+    key,
+    rule:
+      `runs jobs of public repository "${repositoryNameOf(repositoryKey, repository)}" on lane "${lane.label}" ` +
+      `in runner group "${lane.runnerGroup}", which this stack does not let public repositories use`,
+    accepted: "a lane whose runner group sets allowsPublicRepositories: true and lists the repository",
+  };
+}
+
 /**
  * Checks that every family's jobs run on an enabled lane with runners, and that each repository
  * may use the runner group of the lanes its jobs run on. Throws one `ConfigError` listing every
@@ -108,9 +152,15 @@ export function checkLanes(
   lanes: readonly Lane[],
   runnersStack: string,
 ): void {
+  // Keyed by what the problem is about, so that a problem shared by several families is reported once.
   const problems = new Map<string, ConfigProblem>();
+  const add = (id: string, problem: ConfigProblem | undefined) => {
+    if (problem !== undefined && !problems.has(id)) {
+      problems.set(id, problem);
+    }
+  };
   const accepted = usableLabels(lanes).join(", ") || `none: enable a lane in ${runnersStack}`;
-  const groups = Object.entries(config.runnerGroups).map(([key, group]) => ({
+  const groups: ManagedGroup[] = Object.entries(config.runnerGroups).map(([key, group]) => ({
     key,
     group,
     name: runnerGroupNameOf(key, group),
@@ -121,29 +171,14 @@ export function checkLanes(
       const label = laneOf(config, repository, family);
       const key = laneKey(repositoryKey, repository, family);
       const rule = laneProblem(label, lanes, runnersStack);
-      if (rule !== undefined) {
-        problems.set(key, { key, rule, accepted });
+      const lane = lanes.find((candidate) => candidate.label === label);
+      if (rule !== undefined || lane === undefined) {
+        add(key, { key, rule: rule ?? `names "${label}"`, accepted });
         continue;
       }
-      const lane = lanes.find((candidate) => candidate.label === label) as Lane;
       const managed = groups.find((entry) => entry.name === lane.runnerGroup);
-      if (managed !== undefined && !managed.group.repositories.includes(repositoryKey)) {
-        const groupKey = joinKey("flywheel:runnerGroups", [managed.key, "repositories"]);
-        problems.set(`${groupKey}/${repositoryKey}`, {
-          key: groupKey,
-          rule: `must include "${repositoryKey}", whose ${family} jobs run on lane "${label}" in this runner group`,
-          accepted: `add ${repositoryKey}, or pick a lane in another runner group`,
-        });
-      }
-      if (repository.visibility === "public" && !(managed?.group.allowsPublicRepositories ?? false)) {
-        problems.set(`${key}/public`, {
-          key,
-          rule:
-            `runs jobs of public repository "${repositoryNameOf(repositoryKey, repository)}" on lane "${label}" in runner group ` +
-            `"${lane.runnerGroup}", which this stack does not let public repositories use`,
-          accepted: "a lane whose runner group sets allowsPublicRepositories: true and lists the repository",
-        });
-      }
+      add(`group/${repositoryKey}/${lane.runnerGroup}`, groupProblem(managed, repositoryKey, family, label));
+      add(`public/${key}`, publicProblem(key, repositoryKey, repository, lane, managed));
     }
   }
   if (problems.size > 0) {

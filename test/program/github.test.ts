@@ -369,6 +369,61 @@ describe("github stack", () => {
       );
     });
 
+    it("runs an allowed public repository on its group's lane", async () => {
+      const groups = exampleValue<RunnerGroups>("flywheel:runnerGroups");
+      const repositories = exampleValue<Repositories>("flywheel:repositories");
+      const allowed = await recordGithubStack({
+        config: {
+          "flywheel:repositories": {
+            ...repositories,
+            "flywheel-docs": {
+              visibility: "public",
+              workflows: ["secretDetection"],
+              lanes: { secretDetection: "tinyland-docs" },
+              ruleset: false,
+            },
+          },
+          "flywheel:runnerGroups": {
+            ...groups,
+            "public-docs": { repositories: ["flywheel-docs"], allowsPublicRepositories: true },
+          },
+        },
+        runners: (outputs) => ({
+          ...outputs,
+          lanes: [
+            fakeLane("tinyland-nix"),
+            fakeLane("tinyland-docker"),
+            fakeLane("tinyland-docs", { runnerGroup: "public-docs" }),
+          ],
+        }),
+      });
+      const files = ofType(allowed, FILE).filter(
+        (resource) => resource.inputs["repository"] === "flywheel-docs",
+      );
+      assert.equal(files.length, 1);
+    });
+
+    it("rejects a public repository on another group's lane", async () => {
+      const groups = exampleValue<RunnerGroups>("flywheel:runnerGroups");
+      const repositories = exampleValue<Repositories>("flywheel:repositories");
+      const error = await githubStackError({
+        config: {
+          "flywheel:repositories": {
+            ...repositories,
+            "flywheel-docs": { visibility: "public", workflows: ["secretDetection"], ruleset: false },
+          },
+          "flywheel:runnerGroups": {
+            ...groups,
+            "public-docs": { repositories: ["flywheel-docs"], allowsPublicRepositories: true },
+          },
+        },
+      });
+      assert.match(
+        error.message,
+        /flywheel:defaultLane: runs jobs of public repository "flywheel-docs" on lane "tinyland-nix"/,
+      );
+    });
+
     it("fails naming the stack when lanes is malformed", async () => {
       const error = await githubStackError({
         runners: (outputs) => ({ ...outputs, lanes: [{ label: "tinyland-nix" }] }),
