@@ -195,7 +195,10 @@ export interface RunnersConfig {
 /** Runner image of every scale set unless a lane sets its own. */
 export const DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.328.0";
 
-/** Image of the cleanup CronJob: Alpine with kubectl and jq. */
+/**
+ * Image of the cleanup CronJob: Alpine with kubectl and jq.
+ * NOTE: this tag was chosen from the image's published version scheme and not pulled from here.
+ */
 export const DEFAULT_CLEANUP_IMAGE = "docker.io/alpine/k8s:1.31.4";
 
 /** Repository both ARC charts are published to. */
@@ -313,6 +316,12 @@ const githubUrl = z
   .regex(
     GITHUB_URL_PATTERN,
     "must be https://github.com/ORG or https://github.com/OWNER/REPO, without a trailing slash",
+  )
+  // ARC also reads https://github.com/enterprises/NAME as enterprise scope, which this program does not
+  // manage, so the URL would otherwise pass as a repository named NAME.
+  .refine(
+    (url) => !url.toLowerCase().startsWith("https://github.com/enterprises/"),
+    "must name an organization or repository, because enterprise scope is not supported",
   );
 
 const resourceListSchema = z.strictObject({ cpu, memory });

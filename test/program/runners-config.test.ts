@@ -361,6 +361,11 @@ const INVALID: InvalidCase[] = [
     key: "flywheel:runners.githubConfigUrl",
   },
   {
+    name: "config URL of an enterprise",
+    file: () => runnersSet("githubConfigUrl", "https://github.com/enterprises/tinyland"),
+    key: "flywheel:runners.githubConfigUrl",
+  },
+  {
     name: "config URL missing",
     file: () => withRunners((runners) => delete runners["githubConfigUrl"]),
     key: "flywheel:runners.githubConfigUrl",
