@@ -5,9 +5,13 @@ import type { FamilyContext } from "./context";
 /** Daily drift check, in UTC; off the hour because many scheduled workflows start on it. */
 export const DRIFT_SCHEDULE = "23 5 * * *";
 
-// get.pulumi.com is the installer Pulumi documents; `--version` pins the release the SDK matches.
-const INSTALL_PULUMI = `curl --fail --silent --show-error --location --max-time 120 https://get.pulumi.com | sh -s -- --version ${PULUMI_VERSION}
-echo "$HOME/.pulumi/bin" >> "$GITHUB_PATH"`;
+// The release archive is fetched by its pinned version rather than through the get.pulumi.com install
+// script, so no unpinned script runs on the fleet.
+// NOTE: the archive is not checked against a digest, and it is the linux x64 build only.
+const INSTALL_PULUMI = `dir="$RUNNER_TEMP/pulumi-cli"
+mkdir -p "$dir"
+curl --fail --silent --show-error --location --max-time 120 "https://get.pulumi.com/releases/sdk/pulumi-v${PULUMI_VERSION}-linux-x64.tar.gz" | tar -xz -C "$dir"
+echo "$dir/pulumi" >> "$GITHUB_PATH"`;
 
 const REQUIRE_BACKEND = `test -n "\${PULUMI_BACKEND_URL:-}" || { echo "::error title=Variable missing::Repository variable PULUMI_BACKEND_URL is not set; set it to the state backend of the stacks."; exit 1; }
 test -n "\${PULUMI_CONFIG_PASSPHRASE:-}" || { echo "::error title=Secret missing::Repository secret PULUMI_CONFIG_PASSPHRASE is not set; set it to the stacks' passphrase."; exit 1; }`;
