@@ -82,7 +82,7 @@ interface CompiledJob {
 
 /** Resolves one job of a workflow audited on its own (its call inputs come from defaults and callers). */
 export function resolveJob(workflow: ParsedWorkflow, job: ParsedJob, context: ResolveContext): JobOutcome {
-  const source: CallInputSource = { kind: "callers", sites: context.callSites(workflow) };
+  const source: CallInputSource = { kind: "callers", sites: () => context.callSites(workflow) };
   return resolveJobWith(workflow, job, context, source, [], { remaining: MAX_EVALUATIONS_PER_JOB });
 }
 

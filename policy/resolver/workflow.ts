@@ -88,16 +88,19 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
   if (parsed.errors.length > 0) {
     return parsed;
   }
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === "<<") {
-        parsed.errors.push({
-          line: lineAt(pair.key.range?.[0]),
-          message: `the merge key "<<" is not supported by GitHub workflows; repeat the keys or use an alias of the whole value`,
-        });
-      }
-    },
-  });
+  // Walking every node costs about a fifth of a parse, so it runs only when a merge key can be present.
+  if (text.includes("<<")) {
+    visit(doc, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === "<<") {
+          parsed.errors.push({
+            line: lineAt(pair.key.range?.[0]),
+            message: `the merge key "<<" is not supported by GitHub workflows; repeat the keys or use an alias of the whole value`,
+          });
+        }
+      },
+    });
+  }
   if (parsed.errors.length > 0) {
     return parsed;
   }

@@ -59,8 +59,8 @@ export function varsContext(library: ExpressionLibrary, fleet: Fleet): DataModul
 export type CallInputSource =
   /** Resolving the called workflow for one caller: only its values (or defaults) apply. */
   | { kind: "caller"; domains: InputDomains }
-  /** Resolving the file on its own: defaults plus what every audited caller passes. */
-  | { kind: "callers"; sites: InputDomains[] }
+  /** Resolving the file on its own: defaults plus what every audited caller passes (computed on first use). */
+  | { kind: "callers"; sites: () => InputDomains[] }
   /** Resolving a caller's own values: defaults only, so that chains of callers are not followed. */
   | { kind: "defaults" };
 
@@ -265,7 +265,7 @@ function callDomain(
   }
   const values: InputValue[] = fallback === undefined ? [] : [fallback];
   if (callSource.kind === "callers") {
-    for (const site of callSource.sites) {
+    for (const site of callSource.sites()) {
       const passed = site.get(name);
       if (passed !== undefined && passed.length > 0) {
         values.push(...passed);
