@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import YAML from "yaml";
 import { z } from "zod";
 import type { Family } from "../../config/load";
 import { globToRegExp } from "./glob";
@@ -93,6 +92,9 @@ export function loadRulesFile(file: string): DriverSettings {
   }
   let raw: unknown;
   try {
+    // Loaded here because only a run with a rules file needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const YAML = require("yaml") as typeof import("yaml");
     raw = YAML.parse(text);
   } catch (err) {
     throw new Error(`Rules file ${file} is not valid YAML or JSON: ${(err as Error).message}`, {

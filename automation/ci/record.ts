@@ -93,6 +93,15 @@ export function emptyChanges(): ChangeCounts {
   return { create: 0, update: 0, delete: 0, same: 0 };
 }
 
+/** The record of an operation that was decided but has not run. */
+export function plannedRecord(operation: {
+  stack: string;
+  op: OperationKind;
+  reason: string;
+}): OperationRecord {
+  return { ...operation, status: "planned", changes: emptyChanges(), policyViolations: [] };
+}
+
 /** Writes the record as indented JSON, creating the parent folder. */
 export function writeRecord(file: string, record: CiRecord): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

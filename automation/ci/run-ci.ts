@@ -1,20 +1,15 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { renderAnnotations } from "./annotations";
 import { listChangedFiles } from "./changed-files";
-import { changeRangeFor, decide, Decision, PlannedOperation } from "./decide";
-import { ToolchainError, UsageError } from "./errors";
-import { checkForkOffline, ForkCheckTools, loadForkCheckTools } from "./fork-check";
+import { changeRangeFor, decide } from "./decide";
+import { UsageError } from "./errors";
+import type { ForkCheckTools } from "./fork-check";
 import { GithubContext, readGithubContext } from "./github-context";
 import { renderComment, renderSummary } from "./markdown-report";
 import { DEFAULT_SETTINGS, DriverSettings, loadRulesFile, stacksOfEnvironments } from "./path-rules";
-import { upsertStickyComment } from "./pr-comment";
-import { findPulumiCommand } from "./pulumi-cli";
-import { CiRecord, emptyChanges, OperationRecord, writeRecord } from "./record";
+import { CiRecord, plannedRecord, writeRecord } from "./record";
 import { Redactor } from "./redact";
-import { runInDependencyOrder, upstreamStacks } from "./stack-graph";
-import { runStackOperation, StackRunContext } from "./stack-runner";
 import { WorkflowLog } from "./workflow-log";
 
 /** Options of one `flywheel ci` run. */
@@ -50,6 +45,19 @@ export interface CiResult {
   record: CiRecord;
   exitCode: number;
 }
+
+/**
+ * Modules only some runs need, loaded on first use so that a dry run does not pay for compiling
+ * them. `require` because a dynamic `import()` bypasses ts-node's CommonJS hooks.
+ */
+const lazy = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  executeOperations: () => require("./execute-operations") as typeof import("./execute-operations"),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  forkCheck: () => require("./fork-check") as typeof import("./fork-check"),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  prComment: () => require("./pr-comment") as typeof import("./pr-comment"),
+};
 
 const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 
@@ -107,123 +115,6 @@ async function changedFilesFor(
   }
 }
 
-function plannedRecord(operation: PlannedOperation): OperationRecord {
-  return { ...operation, status: "planned", changes: emptyChanges(), policyViolations: [] };
-}
-
-/** The environment the Pulumi CLI runs with: the backend, the passphrase, and no update check. */
-function pulumiEnvironment(
-  repoRoot: string,
-  env: NodeJS.ProcessEnv,
-): { envVars: Record<string, string>; fileBackend: boolean } {
-  let backend = env.PULUMI_BACKEND_URL;
-  if (!backend) {
-    const stateDir = path.join(repoRoot, ".pulumi-state");
-    fs.mkdirSync(stateDir, { recursive: true });
-    backend = `file://${stateDir}`;
-  }
-  const envVars: Record<string, string> = { PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true" };
-  for (const name of ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN"]) {
-    const value = env[name];
-    if (value !== undefined) {
-      envVars[name] = value;
-    }
-  }
-  // Pulumi Cloud keeps locks server-side; every other backend (file, s3, gs, azblob) keeps lock files.
-  const fileBackend = !/^https?:\/\//.test(backend);
-  return { envVars, fileBackend };
-}
-
-async function executeOperations(
-  options: CiOptions,
-  decision: Decision,
-  settings: DriverSettings,
-  log: WorkflowLog,
-  redactor: Redactor,
-  signal: AbortSignal,
-): Promise<OperationRecord[]> {
-  const records = new Map(
-    decision.operations.map((operation) => [operation.stack, plannedRecord(operation)]),
-  );
-  const fail = (message: string, kind: string): OperationRecord[] => {
-    for (const record of records.values()) {
-      Object.assign(record, { status: "failed", error: message, errorKind: kind });
-    }
-    log.error(message);
-    return [...records.values()];
-  };
-  const policyPackDir = path.join(options.repoRoot, "policy");
-  if (!fs.existsSync(path.join(policyPackDir, "PulumiPolicy.yaml"))) {
-    return fail(
-      `Policy pack ${policyPackDir} has no PulumiPolicy.yaml; every preview and update runs it, so restore the pack.`,
-      "PolicyPackMissing",
-    );
-  }
-  let pulumiCommand;
-  try {
-    pulumiCommand = await findPulumiCommand(options.repoRoot, options.env);
-  } catch (err) {
-    return fail((err as Error).message, err instanceof ToolchainError ? err.name : "ToolchainError");
-  }
-  const { envVars, fileBackend } = pulumiEnvironment(options.repoRoot, options.env);
-  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-plans-"));
-  const buffers = new Map<string, string[]>();
-  try {
-    const outcomes = await runInDependencyOrder(
-      decision.operations.map((operation) => operation.stack),
-      (stack) => upstreamStacks(stack, settings.dependsOn),
-      async (stack) => {
-        const record = records.get(stack) as OperationRecord;
-        // Stacks that run side by side would interleave their lines, so each stack's lines are
-        // kept and written as one group when the stack finishes.
-        const lines: string[] = [];
-        buffers.set(stack, lines);
-        const stackLog = new WorkflowLog(redactor, (text) => lines.push(text));
-        const context: StackRunContext = {
-          repoRoot: options.repoRoot,
-          pulumiCommand,
-          envVars,
-          policyPackDir,
-          planDir,
-          lockFilesInBackend: fileBackend,
-          signal,
-          log: stackLog,
-          redactor,
-          lockRetries: options.lockRetries,
-          lockRetryDelayMs: options.lockRetryDelayMs,
-        };
-        log.info(`Started ${record.op} of ${stack}.`);
-        record.startedAt = new Date().toISOString();
-        const result = await runStackOperation(context, stack, record.op);
-        record.endedAt = new Date().toISOString();
-        Object.assign(record, result);
-        delete (record as { completed?: boolean }).completed;
-        await log.group(`${record.op} ${stack}: ${record.status}`, async () => {
-          lines.forEach((line) => log.raw(line));
-          const { create, update, delete: deleted, same } = record.changes;
-          log.info(`${create} to create, ${update} to update, ${deleted} to delete, ${same} unchanged.`);
-          if (record.error) {
-            log.error(record.error);
-          }
-        });
-        return result.completed;
-      },
-      { concurrency: options.concurrency, signal },
-    );
-    for (const [stack, outcome] of outcomes) {
-      if (outcome.kind === "blocked") {
-        Object.assign(records.get(stack) as OperationRecord, {
-          status: "blocked",
-          error: `Not run: ${outcome.reason}.`,
-        });
-      }
-    }
-  } finally {
-    fs.rmSync(planDir, { recursive: true, force: true });
-  }
-  return decision.operations.map((operation) => records.get(operation.stack) as OperationRecord);
-}
-
 function exitCodeOf(record: CiRecord): number {
   const failed = record.operations.some(
     (op) =>
@@ -269,10 +160,12 @@ async function report(
     } else {
       try {
         const body = redactor.redact(renderComment(record));
-        const how = await upsertStickyComment(
-          { token: context.token, apiUrl: context.apiUrl, repository: context.repository, pullNumber },
-          body,
-        );
+        const how = await lazy
+          .prComment()
+          .upsertStickyComment(
+            { token: context.token, apiUrl: context.apiUrl, repository: context.repository, pullNumber },
+            body,
+          );
         log.info(`The pull request comment was ${how}.`);
       } catch (err) {
         log.warning(`The pull request comment could not be written: ${(err as Error).message}`);
@@ -324,9 +217,10 @@ export async function runCi(options: CiOptions): Promise<CiResult> {
     if (options.dryRun) {
       record.notices.push("Dry run: the offline render and audit of the fork's pull request were not run.");
     } else {
-      const tools = options.forkTools ?? loadForkCheckTools(options.repoRoot);
+      const forkCheck = lazy.forkCheck();
+      const tools = options.forkTools ?? forkCheck.loadForkCheckTools(options.repoRoot);
       record.fork = await log.group("Offline render and audit of the fork's pull request", () =>
-        checkForkOffline(options.repoRoot, decision.fork?.stacks ?? [], tools),
+        forkCheck.checkForkOffline(options.repoRoot, decision.fork?.stacks ?? [], tools),
       );
     }
   } else if (!options.dryRun && decision.operations.length > 0) {
@@ -337,14 +231,9 @@ export async function runCi(options: CiOptions): Promise<CiResult> {
       controller.abort();
     }
     try {
-      record.operations = await executeOperations(
-        options,
-        decision,
-        settings,
-        log,
-        redactor,
-        controller.signal,
-      );
+      record.operations = await lazy
+        .executeOperations()
+        .executeOperations(options, decision, settings, log, redactor, controller.signal);
     } finally {
       options.signal?.removeEventListener("abort", forward);
     }
