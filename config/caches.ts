@@ -106,16 +106,28 @@ function pinnedImage(accepted: string) {
   });
 }
 
-const resourcesSchema = z.strictObject({
-  /** CPU request of each pod, such as `250m`. */
-  cpuRequest: cpuQuantity,
-  /** Memory request of each pod, such as `512Mi`. */
-  memoryRequest: quantity,
-  /** CPU limit of each pod. */
-  cpuLimit: cpuQuantity,
-  /** Memory limit of each pod. */
-  memoryLimit: quantity,
-});
+interface ResourceDefaults {
+  cpuRequest: string;
+  memoryRequest: string;
+  cpuLimit: string;
+  memoryLimit: string;
+}
+
+/** Requests and limits of a pod, each field defaulting on its own. */
+function resourcesSchema(defaults: ResourceDefaults) {
+  return z
+    .strictObject({
+      /** CPU request of each pod, such as `250m`. */
+      cpuRequest: cpuQuantity.default(defaults.cpuRequest),
+      /** Memory request of each pod, such as `512Mi`. */
+      memoryRequest: quantity.default(defaults.memoryRequest),
+      /** CPU limit of each pod. */
+      cpuLimit: cpuQuantity.default(defaults.cpuLimit),
+      /** Memory limit of each pod. */
+      memoryLimit: quantity.default(defaults.memoryLimit),
+    })
+    .prefault({});
+}
 
 /**
  * Service type of a cache. `ClusterIP` keeps the cache inside the cluster. `NodePort` and
@@ -186,7 +198,7 @@ const bazelRemoteSchema = z.strictObject({
   /** User id the container runs as. */
   runAsUser: z.number().int().min(1).default(1000),
   /** Pod requests and limits. */
-  resources: resourcesSchema.default({
+  resources: resourcesSchema({
     cpuRequest: "250m",
     memoryRequest: "512Mi",
     cpuLimit: "2",
@@ -251,7 +263,7 @@ const atticSchema = z.strictObject({
   /** Replicas of the garbage collector Deployment `attic-gc`; more than one would collect twice. */
   garbageCollectorReplicas: z.number().int().min(0).max(1).default(1),
   /** API pod requests and limits. */
-  resources: resourcesSchema.default({
+  resources: resourcesSchema({
     cpuRequest: "100m",
     memoryRequest: "256Mi",
     cpuLimit: "1",

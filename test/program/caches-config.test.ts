@@ -193,6 +193,13 @@ const INVALID: InvalidCase[] = [
     rule: /must be a Kubernetes quantity/,
   },
   {
+    name: "CPU limit in words",
+    build: () =>
+      mutateCaches(cleanStack(), (c) => (section(c, "bazelRemote", "resources")["cpuLimit"] = "2 cores")),
+    key: "flywheel:caches.bazelRemote.resources.cpuLimit",
+    rule: /must be a CPU quantity/,
+  },
+  {
     name: "collector interval not a duration",
     build: () =>
       mutateCaches(cleanStack(), (c) => (section(c, "attic", "garbageCollection")["interval"] = "soon")),
@@ -340,6 +347,14 @@ describe("caches configuration", () => {
 
     it("picks the MinIO store", () => {
       assert.equal(caches().objectStore.type, "minio");
+    });
+
+    it("keeps resource defaults beside an override", () => {
+      const config = load(
+        mutateCaches(cleanStack(), (c) => (section(c, "attic", "resources")["cpuLimit"] = "2")),
+      );
+      assert.ok(config.family === "caches");
+      assert.equal(config.caches.caches.attic.resources.memoryLimit, "1Gi");
     });
 
     it("keeps a default when a sibling is overridden", () => {
