@@ -139,6 +139,8 @@ export class Attic extends pulumi.ComponentResource {
           selector: { matchLabels: apiLabels },
           template: {
             metadata: { labels: apiLabels },
+            // NOTE: monolithic mode also runs a collection loop in every API pod, next to attic-gc.
+            // `--mode api-server` would avoid that, but then no pod runs the database migrations.
             spec: atticPodSpec(settings, args.database.caSecretName, ["--mode", "monolithic"], {
               containerName: "attic",
               ports: [{ name: "http", containerPort: settings.containerPort }],
