@@ -246,6 +246,9 @@ export const DEFAULT_LANES: Readonly<Record<string, Record<string, unknown>>> = 
 const RELEASE_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,51}[a-z0-9])?$/;
 const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+// GitHub-hosted runner labels (ubuntu-24.04, windows-latest, macos-14-large) and the generic labels
+// of classic self-hosted runners, which ARC scale sets do not carry.
+const HOSTED_LABEL_PATTERN = /^(ubuntu|windows|macos)(-|$)|^(self-hosted|linux|x64|arm64)$/i;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // GitHub account names are letters, digits and single dashes, at most 39 characters.
 const GITHUB_URL_PATTERN =
@@ -337,7 +340,13 @@ const workVolumeClaimSchema = z.strictObject({
 });
 
 const scaleSetFields = {
-  label: z.string().regex(LABEL_PATTERN, "must be letters, digits, dots, dashes and underscores"),
+  label: z
+    .string()
+    .regex(LABEL_PATTERN, "must be letters, digits, dots, dashes and underscores")
+    .refine(
+      (label) => !HOSTED_LABEL_PATTERN.test(label),
+      "must not look like a GitHub-hosted or generic self-hosted label, because jobs would reach it by accident",
+    ),
   enabled: z.boolean(),
   minRunners: count,
   maxRunners: count,

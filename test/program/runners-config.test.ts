@@ -266,6 +266,16 @@ const INVALID: InvalidCase[] = [
     key: "flywheel:runners.lanes.gh-docker.label",
   },
   {
+    name: "label of a GitHub-hosted runner",
+    file: () => runnersSet("lanes.gh-docker.label", "ubuntu-latest"),
+    key: "flywheel:runners.lanes.gh-docker.label",
+  },
+  {
+    name: "generic self-hosted label",
+    file: () => runnersSet("lanes.gh-nix.label", "self-hosted"),
+    key: "flywheel:runners.lanes.gh-nix.label",
+  },
+  {
     name: "CPU request above its limit",
     file: () => runnersSet("lanes.gh-nix.resources.requests.cpu", "6"),
     key: "flywheel:runners.lanes.gh-nix.resources.requests.cpu",

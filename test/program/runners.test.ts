@@ -290,6 +290,29 @@ describe("runners stack: default fleet", () => {
     });
   });
 
+  describe("component tree", () => {
+    it("parents every Kubernetes object but the namespaces", () => {
+      const orphans = result.resources
+        .filter((resource) => resource.type.startsWith("kubernetes:") && resource.parent === null)
+        .map((resource) => resource.name)
+        .sort();
+      assert.deepEqual(orphans, ["controller-namespace", "runner-namespace"]);
+    });
+    it("names every child after its parent", () => {
+      const misnamed = result.resources
+        .filter((resource) => resource.parent !== null && !resource.name.startsWith(`${resource.parent}-`))
+        .map((resource) => resource.name);
+      assert.deepEqual(misnamed, []);
+    });
+    it("uses flywheel tokens for components", () => {
+      const tokens = result.resources.filter((resource) => !resource.custom).map((resource) => resource.type);
+      assert.deepEqual(
+        tokens.filter((token) => !/^flywheel:(arc|guardrails):[A-Z]\w+$/.test(token)),
+        [],
+      );
+    });
+  });
+
   describe("namespaces", () => {
     it("creates arc-runners", () => {
       assert.equal(at(named(result, "runner-namespace").inputs, "metadata", "name"), "arc-runners");
