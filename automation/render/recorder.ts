@@ -53,6 +53,14 @@ export interface RecordOptions {
   secretKeys?: readonly string[];
   /** Outputs of other stacks, by the stack name a StackReference asks for. */
   stackReferences?: Record<string, Record<string, unknown>>;
+  /**
+   * Whether errors and promises created while the program runs carry stack traces; default false.
+   * The SDK captures a trace for every promise it tracks, only to report leaked promises, and with
+   * ts-node's source maps that took about three quarters of the recording time (100 repositories
+   * of the github stack: 8.3 s of CPU with traces, 2.1 s without). Set it to debug a program that
+   * throws.
+   */
+  keepStackTraces?: boolean;
 }
 
 /** The string printed in place of every secret value. */
@@ -323,9 +331,16 @@ export async function recordProgram(
     );
   }
   recording = true;
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (options.keepStackTraces !== true) {
+    // NOTE: the limit is process-wide, so other code running while the program is awaited also
+    // creates errors without frames. `Resource` still captures its own source position.
+    Error.stackTraceLimit = 0;
+  }
   try {
     return await record(program, options);
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     recording = false;
   }
 }

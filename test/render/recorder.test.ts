@@ -163,6 +163,31 @@ describe("recordProgram", () => {
     assert.equal(secret, true);
   });
 
+  it("drops stack frames while the program runs", async () => {
+    const result = await record(async () => ({
+      frames: (new Error().stack ?? "").split("\n    at ").length - 1,
+    }));
+    assert.equal(result.outputs["frames"], 0);
+  });
+
+  it("keeps stack frames when asked", async () => {
+    const result = await recordProgram(
+      async () => ({ frames: (new Error().stack ?? "").split("\n    at ").length - 1 }),
+      {
+        stack: "recorder-test",
+        config: {},
+        keepStackTraces: true,
+      },
+    );
+    assert.ok(Number(result.outputs["frames"]) > 0);
+  });
+
+  it("restores the stack trace limit", async () => {
+    const before = Error.stackTraceLimit;
+    await record(async () => ({}));
+    assert.equal(Error.stackTraceLimit, before);
+  });
+
   it("rejects a second run while one is active", async () => {
     let release: () => void = () => undefined;
     const blocked = new Promise<void>((resolve) => {
