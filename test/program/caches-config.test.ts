@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import YAML from "yaml";
 import { recordProgram } from "../../automation/render/recorder";
 import { readStackFile } from "../../automation/render/stack-file";
 import { ConfigError } from "../../config/errors";
@@ -34,6 +36,14 @@ function mutateCaches(raw: RawStack, mutate: (caches: Json) => void): RawStack {
   mutate(caches);
   raw.values["flywheel:caches"] = JSON.stringify(caches);
   return raw;
+}
+
+function at(value: unknown, ...keys: string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    current = (current as Json | undefined)?.[key];
+  }
+  return current;
 }
 
 function section(caches: Json, ...keys: string[]): Json {
@@ -292,6 +302,23 @@ const INVALID: InvalidCase[] = [
 describe("caches configuration", () => {
   it("accepts the example stack", () => {
     assert.equal(load(cleanStack()).family, "caches");
+  });
+
+  describe("example stack file", () => {
+    const document = () =>
+      YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`), "utf8")) as Json;
+
+    it("carries the passphrase salt", () => {
+      assert.match(String(document()["encryptionsalt"]), /^v1:/);
+    });
+
+    it("needs no secret", () => {
+      assert.deepEqual(readStackFile(STACK, REPO_ROOT).secretKeys, []);
+    });
+
+    it("picks the MinIO store", () => {
+      assert.equal(at(document(), "config", "flywheel:caches", "objectStore", "type"), "minio");
+    });
   });
 
   describe("defaults", () => {
