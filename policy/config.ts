@@ -1,8 +1,8 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { z } from "zod";
 
-/** Fleet label prefix used when the pack configuration names none. */
-export const DEFAULT_LABEL_PREFIX = "tinyland-";
+import { DEFAULT_LABEL_PREFIX } from "./resolver";
+import { hostedLabelReason } from "./rules/hosted-labels";
 
 /** Namespaces of the build caches when the pack configuration names none (the caches stack's defaults). */
 export const DEFAULT_CACHE_NAMESPACES = ["bazel-cache", "nix-cache"];
@@ -10,23 +10,47 @@ export const DEFAULT_CACHE_NAMESPACES = ["bazel-cache", "nix-cache"];
 /** Labels that mark a Service as part of a build cache when the pack configuration names none. */
 export const DEFAULT_CACHE_LABELS: Record<string, string> = { "app.kubernetes.io/component": "cache" };
 
-const labelList = z.array(z.string().min(1));
+/** A fleet label or prefix: non-empty and not one GitHub could route to a hosted or foreign runner. */
+const fleetLabel = z
+  .string()
+  .min(1)
+  .superRefine((label, context) => {
+    const reason = hostedLabelReason(label);
+    if (reason) {
+      context.addIssue({
+        code: "custom",
+        message: `"${label}" must not be a fleet label, because ${reason}`,
+      });
+    }
+  });
+
+const labelList = z.array(fleetLabel);
 
 /** Configuration of the policies that check workflow files against the fleet. */
-export const fleetConfigSchema = z.strictObject({
-  labels: labelList
-    .default([])
-    .describe("Runner labels the fleet serves, beyond those the runners stack exports."),
-  labelPrefixes: labelList
-    .default([DEFAULT_LABEL_PREFIX])
-    .describe("Label prefixes that mark a runner label as the fleet's own."),
-  variables: z
-    .record(z.string(), z.string())
-    .default({})
-    .describe(
-      "Values of `vars.*` that workflow expressions may read; any other `vars.*` is unknown and fails closed.",
-    ),
-});
+export const fleetConfigSchema = z
+  .strictObject({
+    labels: labelList
+      .default([])
+      .describe("Runner labels the fleet serves, beyond those the runners stack exports."),
+    labelPrefixes: labelList
+      .default([DEFAULT_LABEL_PREFIX])
+      .describe("Label prefixes that mark a runner label as the fleet's own."),
+    variables: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe(
+        "Values of `vars.*` that workflow expressions may read; any other `vars.*` is unknown and fails closed.",
+      ),
+  })
+  .superRefine((config, context) => {
+    if (config.labels.length === 0 && config.labelPrefixes.length === 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["labelPrefixes"],
+        message: "labels and labelPrefixes must not both be empty, because the fleet would have no runner",
+      });
+    }
+  });
 
 /** Configuration of `runner-group-no-public`. */
 export const runnerGroupConfigSchema = z.strictObject({

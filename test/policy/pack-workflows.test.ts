@@ -97,6 +97,22 @@ describe("policy pack: workflow policies", function () {
       assert.equal(found.length, 2);
     });
 
+    it("rejects a hosted label in the configuration", async function () {
+      await running().configure({ "no-hosted-runner": { properties: { labels: ["ubuntu-gpu"] } } });
+      await assert.rejects(
+        running().analyze(workflowFile()),
+        /labels\.0: "ubuntu-gpu" must not be a fleet label/,
+      );
+    });
+
+    it("rejects a configuration with no fleet", async function () {
+      await running().configure({ "no-hosted-runner": { properties: { labels: [], labelPrefixes: [] } } });
+      await assert.rejects(
+        running().analyze(workflowFile()),
+        /labels and labelPrefixes must not both be empty/,
+      );
+    });
+
     it("rejects a file that is not valid YAML", async function () {
       const found = fromPolicy(
         await running().analyze(workflowFile("jobs:\n  build: [unclosed\n")),
