@@ -61,15 +61,34 @@ const PREDICATE_FUNCTIONS: ReadonlySet<string> = new Set(["contains", "startswit
 export class BranchChooser {
   private readonly choices: boolean[] = [];
   private position = 0;
+  // Decisions of the current run by key, so that one run reads the same unknown value the same way.
+  private readonly byKey = new Map<string, boolean>();
+  private readonly taken: string[] = [];
 
-  /** Returns the truth value of the next decision of the current run. */
-  choose(): boolean {
-    if (this.position < this.choices.length) {
-      return this.choices[this.position++];
+  /**
+   * Returns the truth value of a decision of the current run. Decisions with the same `key` in one run
+   * get the same value; `describe` names the decision for messages.
+   */
+  choose(key: string, describe: (value: boolean) => string): boolean {
+    const earlier = this.byKey.get(key);
+    if (earlier !== undefined) {
+      return earlier;
     }
-    this.choices.push(false);
+    let value = false;
+    if (this.position < this.choices.length) {
+      value = this.choices[this.position];
+    } else {
+      this.choices.push(false);
+    }
     this.position++;
-    return false;
+    this.byKey.set(key, value);
+    this.taken.push(describe(value));
+    return value;
+  }
+
+  /** Describes the decisions taken in the current run. */
+  decisions(): string[] {
+    return [...this.taken];
   }
 
   /** Moves to the next unvisited path; returns false when every path has been visited. */
@@ -79,6 +98,8 @@ export class BranchChooser {
       this.choices.pop();
     }
     this.position = 0;
+    this.byKey.clear();
+    this.taken.length = 0;
     if (this.choices.length === 0) {
       return false;
     }
@@ -138,12 +159,19 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
    * library's own index access and yields another unknown value with a longer path.
    */
   class UnknownValue extends data.Dictionary {
+    private static combined = 0;
+
+    /** Same for every read of the same context path; unique for a value computed from unknowns. */
+    readonly identity: string;
+
     constructor(
       readonly path: string,
       readonly describe: (path: string) => string,
       readonly extraReasons: readonly string[] = [],
+      isComputed = false,
     ) {
       super();
+      this.identity = isComputed ? `#${UnknownValue.combined++}` : path.toLowerCase();
     }
 
     override get(key: string): ExpressionData {
@@ -173,7 +201,7 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
   function combineUnknown(values: ExpressionData[], operation: string): UnknownValue {
     const reasons = values.flatMap((value) => unknownReasons(value));
     const [first, ...rest] = reasons;
-    return new UnknownValue(operation, () => first ?? `${operation} of an unknown value`, rest);
+    return new UnknownValue(operation, () => first ?? `${operation} of an unknown value`, rest, true);
   }
 
   function unknownReasons(value: ExpressionData): string[] {
@@ -231,18 +259,47 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
       return super.visitIndexAccess(node);
     }
 
+    /** Decides whether an unknown value is truthy, the same way for every read in this run. */
+    private isTruthy(value: UnknownValue): boolean {
+      return this.chooser.choose(`truthy ${value.identity}`, (isTrue) =>
+        isTrue ? `${value.path} non-empty` : `${value.path} empty`,
+      );
+    }
+
+    /** Decides a comparison or predicate whose operands include unknown values. */
+    private decide(
+      operation: string,
+      operands: ExpressionData[],
+      format: (shown: string[]) => string,
+    ): boolean {
+      const keys = operands.map((operand) =>
+        operand instanceof UnknownValue ? `?${operand.identity}` : keyOf(operand),
+      );
+      const shown = operands.map((operand) =>
+        operand instanceof UnknownValue ? operand.path : showKnown(operand),
+      );
+      return this.chooser.choose(
+        `${operation}(${keys.join(",")})`,
+        (isTrue) => `${format(shown)} is ${isTrue}`,
+      );
+    }
+
     override visitBinary(node: Binary): ExpressionData {
       const left = this.eval(node.left);
       const right = this.eval(node.right);
       if (left instanceof UnknownValue || right instanceof UnknownValue) {
-        return new data.BooleanData(this.chooser.choose());
+        const operator = node.operator.lexeme;
+        return new data.BooleanData(
+          this.decide(operator, [left, right], ([l, r]) => `${l} ${operator} ${r}`),
+        );
       }
       return super.visitBinary(node);
     }
 
     override visitUnary(node: Unary): ExpressionData {
-      if (this.eval(node.expr) instanceof UnknownValue) {
-        return new data.BooleanData(this.chooser.choose());
+      const operand = this.eval(node.expr);
+      if (operand instanceof UnknownValue) {
+        return new data.BooleanData(!this.isTruthy(operand));
       }
       return super.visitUnary(node);
     }
@@ -252,7 +309,7 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
       let value: ExpressionData = new data.Null();
       for (const arg of node.args) {
         value = this.eval(arg);
-        const isTrue = value instanceof UnknownValue ? this.chooser.choose() : result.truthy(value);
+        const isTrue = value instanceof UnknownValue ? this.isTruthy(value) : result.truthy(value);
         if (isAnd !== isTrue) {
           break;
         }
@@ -266,21 +323,33 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
       if (unknownArgs.length === 0) {
         return super.visitFunctionCall(node);
       }
-      const name = node.functionName.lexeme.toLowerCase();
-      if (PREDICATE_FUNCTIONS.has(name)) {
-        return new data.BooleanData(this.chooser.choose());
+      const name = node.functionName.lexeme;
+      if (PREDICATE_FUNCTIONS.has(name.toLowerCase())) {
+        const isTrue = this.decide(name.toLowerCase(), args, (shown) => `${name}(${shown.join(", ")})`);
+        return new data.BooleanData(isTrue);
       }
-      if (name === "case") {
+      if (name.toLowerCase() === "case") {
         // case(pred1, value1, ..., default): an unknown predicate is a decision; values pass through.
         const decided = args.map((arg, i) =>
           i % 2 === 0 && i < args.length - 1 && arg instanceof UnknownValue
-            ? new data.BooleanData(this.chooser.choose())
+            ? new data.BooleanData(this.isTruthy(arg))
             : arg,
         );
         return expressions.wellKnownFunctions.case.call(...decided);
       }
-      return combineUnknown(unknownArgs, `${node.functionName.lexeme}()`);
+      return combineUnknown(unknownArgs, `${name}()`);
     }
+  }
+
+  /** A key that is equal for equal known values, for recognizing a repeated decision. */
+  function keyOf(value: ExpressionData): string {
+    return JSON.stringify(toPlain(value)) ?? "null";
+  }
+
+  /** A known value as a message shows it: strings quoted as in an expression. */
+  function showKnown(value: ExpressionData): string {
+    const plain = toPlain(value);
+    return typeof plain === "string" ? `'${plain}'` : (JSON.stringify(plain) ?? "null");
   }
 
   /** Collects context paths by walking the parsed tree with the library's visitor interface. */

@@ -169,7 +169,8 @@ function enumerate(
         return [budgetOutcome()];
       }
       for (const value of values) {
-        outcomes.push({ ...value, description });
+        const path = [description, ...value.decisions].filter((part) => part !== "").join(", ");
+        outcomes.push({ value: value.value, error: value.error, description: path });
       }
     }
   }
@@ -185,6 +186,13 @@ function budgetOutcome(): Outcome {
   };
 }
 
+/** The value (or evaluation error) of one branch, and the unknowable decisions that lead to it. */
+interface BranchResult {
+  value?: ExpressionData;
+  error?: string;
+  decisions: string[];
+}
+
 /**
  * Evaluates a compiled value under every branch of its unknowable decisions. Returns undefined when
  * the budget runs out. An evaluation error of the library (e.g. `fromJSON` of invalid JSON) becomes an
@@ -195,21 +203,22 @@ function evaluateBranches(
   compiled: CompiledValue,
   contexts: Record<string, ExpressionData>,
   budget: Budget,
-): Array<{ value?: ExpressionData; error?: string }> | undefined {
+): BranchResult[] | undefined {
   const { data } = library.expressions;
   const dictionary = new data.Dictionary(...Object.entries(contexts).map(([key, value]) => ({ key, value })));
   const chooser = new BranchChooser();
-  const results: Array<{ value?: ExpressionData; error?: string }> = [];
+  const results: BranchResult[] = [];
   do {
     if (budget.remaining <= 0) {
       return undefined;
     }
     budget.remaining--;
     try {
-      results.push({ value: evaluateValue(library, compiled, dictionary, chooser) });
+      const value = evaluateValue(library, compiled, dictionary, chooser);
+      results.push({ value, decisions: chooser.decisions() });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      results.push({ error: `the expression fails to evaluate: ${detail}` });
+      results.push({ error: `the expression fails to evaluate: ${detail}`, decisions: chooser.decisions() });
     }
   } while (chooser.advance());
   return results;

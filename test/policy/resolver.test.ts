@@ -137,6 +137,25 @@ describe("auditWorkflowText", () => {
     );
   });
 
+  it("reads one unknown value consistently", async () => {
+    const result = await auditWorkflowText(
+      workflow("${{ vars.LANE && 'tinyland-nix' || 'tinyland-docker' }}"),
+      "ci.yml",
+      PREFIX_FLEET,
+    );
+    assert.equal(result.jobs.build.verdict, "pass");
+  });
+
+  it("names the unknown condition taken", async () => {
+    const file = "violation-and-or-fallback.yml";
+    const result = await auditWorkflowText(
+      fs.readFileSync(path.join(CORPUS_DIR, file), "utf8"),
+      file,
+      CORPUS_FLEET,
+    );
+    assert.match(result.jobs.build.reasons[0], /github\.ref == 'refs\/heads\/main' is false/);
+  });
+
   it("resolves a declared variable", async () => {
     const result = await auditWorkflowText(workflow("${{ vars.LANE }}"), "ci.yml", {
       ...PREFIX_FLEET,
