@@ -65,8 +65,12 @@ const JWT_VALUE = /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/
 /** A `key = value` or `key: value` line inside a configuration file held in a value. */
 const ASSIGNMENT_LINE = /^\s*["']?([A-Za-z0-9_.-]+)["']?\s*[=:]\s*(.*)$/;
 
-/** An assigned value that only points elsewhere: empty, an environment or template reference. */
-const REFERENCE_VALUE = /^(["']?)(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|env:.*)?\1\s*(#.*)?$/;
+/**
+ * An assigned value that only points elsewhere: empty, an environment reference (`$VAR`,
+ * `${VAR:-x}`), a shell command substitution (`$(cat file)`), a template (`{{ .x }}`) or `env:NAME`.
+ */
+const REFERENCE_VALUE =
+  /^(["']?)(\$[A-Za-z_][A-Za-z0-9_]*|\$\{[^}]*\}|\$\(.*\)|\{\{.*\}\}|env:\S*)?\1\s*(#.*)?$/;
 
 /** Returns the reason a key names a credential, or `undefined` when it does not. */
 export function credentialKeyReason(key: string): string | undefined {

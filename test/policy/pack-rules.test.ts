@@ -92,6 +92,9 @@ describe("policy rules", function () {
       ["JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", true],
       ["assignment", "[jwt]\nsecret = 'abc'\n", true],
       ["assignment from environment", "password = ${DB_PASSWORD}\n", false],
+      ["assignment with a default", 'password="${DB_PASSWORD:-}"\n', false],
+      ["command substitution", "TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)\n", false],
+      ["literal after a reference", "TOKEN=$HOME-abc\n", true],
     ];
     for (const [name, value, credential] of cases) {
       it(`judges ${name}`, function () {
