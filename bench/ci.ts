@@ -1,4 +1,4 @@
-// Times `flywheel ci --dry-run` on a push whose change set holds 10,000 files, in a temporary git
+// Times `flywheel ci --dry-run` on a push whose change set contains 10,000 files, in a temporary git
 // repository, and prints the time beyond Node's own start-up (`node -e ''`, measured separately).
 // Run with `npm run bench:ci`.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -73,7 +73,7 @@ function makeRepository(): { dir: string; eventPath: string } {
   return { dir, eventPath };
 }
 
-/** The command line that runs `flywheel ci`: bin/flywheel.js when its dispatcher works, else the ci module directly. */
+/** Picks the command line for `flywheel ci`: bin/flywheel.js when its dispatcher works, else the ci module directly. */
 function ciCommand(): { args: string[]; label: string } {
   const bin = path.join(PROJECT_ROOT, "bin", "flywheel.js");
   const probe = spawnSync(process.execPath, [bin, "ci", "--help"], { encoding: "utf8" });

@@ -9,7 +9,7 @@ export const ZERO_SHA = "0000000000000000000000000000000000000000";
 /** Room for the names of a very large change set; git's output for 10,000 files is about 0.5 MB. */
 const GIT_OUTPUT_LIMIT_BYTES = 256 * 1024 * 1024;
 
-/** Which commits to compare, from the event. */
+/** Commits to compare, taken from the event. */
 export type ChangeRange =
   /** A pull request: files changed on the head branch since it left the base (`base...head`). */
   | { kind: "merge-base"; base: string; head: string }

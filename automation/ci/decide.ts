@@ -23,7 +23,7 @@ export interface PlannedOperation {
   reason: string;
 }
 
-/** What the driver does for one event. */
+/** Operations, skipped stacks and notices for one event. */
 export interface Decision {
   /** Operations in dependency order. */
   operations: PlannedOperation[];
@@ -43,7 +43,7 @@ function isForkPullRequest(context: GithubContext): { fork: boolean; headReposit
 }
 
 /**
- * The commits whose difference decides the affected stacks, or undefined when the event does not
+ * Returns the commits whose difference decides the affected stacks, or undefined when the event does not
  * depend on changed files (schedule, dispatch, ignored actions and refs).
  */
 export function changeRangeFor(context: GithubContext): ChangeRange | undefined {

@@ -103,7 +103,7 @@ const STDERR_PATTERNS: readonly { pattern: RegExp; type: StackErrorClass; remedy
 /** Longest message kept from the CLI's output, so an error stays readable in a log line. */
 const MAX_ERROR_TEXT = 2000;
 
-/** The `error:` lines of the CLI's stderr, or its last lines when there are none. */
+/** Picks the `error:` lines of the CLI's stderr, or its last lines when there are none. */
 function errorLines(stderr: string): string {
   const lines = stderr.split(/\r?\n/).map((line) => line.trim());
   const errors = lines.filter((line) => /^error:/i.test(line));
@@ -118,7 +118,7 @@ function lockHolders(stderr: string): string[] {
     .filter((line) => / created by .*\(pid \d+\)/.test(line));
 }
 
-/** The text of an Automation API failure: `CommandError` keeps the CLI's output in `commandResult`. */
+/** Extracts the text of an Automation API failure, which `CommandError` keeps in `commandResult`. */
 function commandOutput(err: unknown): string {
   const result = (err as { commandResult?: { stderr?: string; stdout?: string } } | null)?.commandResult;
   if (result !== undefined) {
@@ -128,7 +128,7 @@ function commandOutput(err: unknown): string {
 }
 
 /**
- * Classifies a failure of a Pulumi operation into a typed error with a message that says what
+ * Classifies a failure of a Pulumi operation into a typed error with a message that names what
  * failed, on which stack, and what to do. Automation API failures arrive as `CommandError` (code
  * -2 when the CLI exits non-zero), so the type is read from the CLI's stderr.
  */

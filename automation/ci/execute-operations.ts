@@ -12,7 +12,7 @@ import { runInDependencyOrder, upstreamStacks } from "./stack-graph";
 import { runStackOperation, StackRunContext } from "./stack-runner";
 import { WorkflowLog } from "./workflow-log";
 
-/** The environment the Pulumi CLI runs with: the backend, the passphrase, and no update check. */
+/** Builds the Pulumi CLI's environment: the backend, the passphrase, and no update check. */
 function pulumiEnvironment(
   repoRoot: string,
   env: NodeJS.ProcessEnv,

@@ -16,7 +16,7 @@ export interface GithubContext {
   stepSummary?: string;
   /** Token for the PR comment; without one the comment is skipped with a warning. */
   token?: string;
-  /** REST API base URL, `https://api.github.com` unless `GITHUB_API_URL` says otherwise. */
+  /** REST API base URL, `https://api.github.com` unless `GITHUB_API_URL` is set. */
   apiUrl: string;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Converts a path glob to an anchored regular expression. Supports `**` (any number of path
+ * Converts a path glob to an anchored regular expression. It supports `**` (any number of path
  * segments), `*` (any run of characters within one segment), `?` (one character within a segment)
- * and `{a,b}` alternatives; everything else matches literally. A pattern that ends in `/` matches
+ * and `{a,b}` alternatives. Everything else matches literally. A pattern that ends in `/` matches
  * everything below that folder.
  *
  * Written here because no glob matcher is among the project's dependencies, and Node 20's

@@ -85,7 +85,10 @@ function render(record: CiRecord, diffBudget: number, marker?: string): string {
       "|---|---|---|---:|---:|---:|---:|---:|---|",
     );
     for (const op of record.operations) {
-      const plan = op.appliedPlan === undefined ? "" : op.appliedPlan ? " (reviewed plan)" : " (re-planned)";
+      let plan = "";
+      if (op.appliedPlan !== undefined) {
+        plan = op.appliedPlan ? " (reviewed plan)" : " (re-planned)";
+      }
       const drift = op.drift ? " (drift)" : "";
       lines.push(
         `| ${op.stack} | ${op.op}${plan} | ${STATUS_ICONS[op.status] ?? ""} ${op.status}${drift} | ${op.changes.create} | ` +
@@ -145,12 +148,12 @@ export function renderReport(
   return text + note;
 }
 
-/** The job summary: bounded to GitHub's 1 MiB, counted in UTF-8 bytes. */
+/** Renders the job summary, bounded to GitHub's 1 MiB counted in UTF-8 bytes. */
 export function renderSummary(record: CiRecord): string {
   return renderReport(record, SUMMARY_LIMIT_BYTES, { measure: (text) => Buffer.byteLength(text, "utf8") });
 }
 
-/** The sticky PR comment: the marker first, bounded to GitHub's comment size. */
+/** Renders the sticky PR comment with the marker first, bounded to GitHub's comment size. */
 export function renderComment(record: CiRecord): string {
   return renderReport(record, COMMENT_LIMIT_CHARS, { marker: COMMENT_MARKER });
 }

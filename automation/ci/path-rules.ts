@@ -13,7 +13,7 @@ import {
 } from "./stack-graph";
 
 /**
- * What a matching changed file affects: every stack, none, the stack named by a
+ * Target of a path rule: every stack, none, the stack named by a
  * `Pulumi.<stack>.yaml` file (`stack-file`), or the listed families.
  */
 export type RuleTarget = "all" | "none" | "stack-file" | readonly Family[];
@@ -231,7 +231,7 @@ function addDownstream(
   }
 }
 
-/** The stacks of every family in each environment. */
+/** Lists the stacks of every family in each environment. */
 export function stacksOfEnvironments(environments: readonly string[]): string[] {
   return environments.flatMap((environment) =>
     STACK_FAMILIES.map((family) => stackName(family, environment)),

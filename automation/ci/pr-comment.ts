@@ -1,6 +1,6 @@
 import { COMMENT_MARKER } from "./markdown-report";
 
-/** Where the sticky comment goes and how to reach the API. */
+/** Pull request of the sticky comment, and the API that reaches it. */
 export interface StickyCommentTarget {
   token: string;
   /** REST API base URL, such as `https://api.github.com` or a test server on 127.0.0.1. */

@@ -12,7 +12,7 @@ export function loadAutomation(): typeof import("@pulumi/pulumi/automation") {
   return require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
 }
 
-/** Where the Pulumi CLI was looked for, and what each place returned. */
+/** One place the Pulumi CLI was looked for, and the problem found there. */
 interface Attempt {
   place: string;
   problem: string;
@@ -20,7 +20,7 @@ interface Attempt {
 
 /**
  * Finds the Pulumi CLI: the installation root in `FLYWHEEL_PULUMI_ROOT`, then `<repo>/.toolchain`
- * (what `npm run toolchain` builds), then `pulumi` on PATH. Each root holds `bin/pulumi`. Throws a
+ * (what `npm run toolchain` builds), then `pulumi` on PATH. Each root contains `bin/pulumi`. Throws a
  * `ToolchainError` listing every place tried and how to install the CLI.
  */
 export async function findPulumiCommand(repoRoot: string, env: NodeJS.ProcessEnv): Promise<PulumiCommand> {

@@ -36,7 +36,7 @@ export interface PolicyViolation {
 export interface OperationRecord {
   stack: string;
   op: OperationKind;
-  /** Why this stack was selected, such as `stacks/runners.ts changed`. */
+  /** Reason this stack was selected, such as `stacks/runners.ts changed`. */
   reason: string;
   status: OperationStatus;
   changes: ChangeCounts;
@@ -93,7 +93,7 @@ export function emptyChanges(): ChangeCounts {
   return { create: 0, update: 0, delete: 0, same: 0 };
 }
 
-/** The record of an operation that was decided but has not run. */
+/** Builds the record of an operation that was decided but has not run. */
 export function plannedRecord(operation: {
   stack: string;
   op: OperationKind;

@@ -1,4 +1,4 @@
-/** What every redacted value reads as, the same marker the configuration's `Secret` prints. */
+/** Replacement text of every redacted value, the same marker the configuration's `Secret` prints. */
 export const REDACTED = "[secret]";
 
 /**
@@ -9,7 +9,7 @@ const MIN_REDACTED_LENGTH = 4;
 
 /**
  * Replaces known secret values in text. Every value of a stack's secret configuration, secret
- * stack outputs and the tokens the driver holds are added before anything is printed, so the log,
+ * stack outputs and the driver's tokens are added before anything is printed, so the log,
  * job summary, PR comment, annotations and JSON record only ever see the redacted text.
  */
 export class Redactor {

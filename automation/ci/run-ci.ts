@@ -32,7 +32,7 @@ export interface CiOptions {
   lockRetryDelayMs: number;
   /** The process environment: GitHub variables, backend URL, passphrase, token. */
   env: NodeJS.ProcessEnv;
-  /** Where the log goes; stdout by default. */
+  /** Log output; stdout by default. */
   write?: (text: string) => void;
   /** Aborting it cancels the running operations and starts no new ones. */
   signal?: AbortSignal;
@@ -75,7 +75,7 @@ function loadSettings(rulesFile: string | undefined): DriverSettings {
   }
 }
 
-/** The stacks of the selected environments that have a `Pulumi.<stack>.yaml` in the checkout. */
+/** Lists the stacks of the selected environments that have a `Pulumi.<stack>.yaml` in the checkout. */
 function existingStacks(
   repoRoot: string,
   environments: readonly string[],

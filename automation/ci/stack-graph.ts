@@ -109,7 +109,7 @@ export function sortByDependencies(stacks: readonly string[], dependencies: Fami
   return sorted;
 }
 
-/** What became of one node of a scheduled graph. */
+/** Outcome of one node of a scheduled graph. */
 export type NodeOutcome = { kind: "succeeded" } | { kind: "failed" } | { kind: "blocked"; reason: string };
 
 /** Options of {@link runInDependencyOrder}. */

@@ -17,7 +17,7 @@ import type { WorkflowLog } from "./workflow-log";
 /** Pulumi project name every stack belongs to; it matches `name` in Pulumi.yaml. */
 export const PROJECT_NAME = "flywheel";
 
-/** What every stack operation of one run shares. */
+/** Settings and services every stack operation of one run shares. */
 export interface StackRunContext {
   /** Checkout root: the workspace's work directory, where `Pulumi.<stack>.yaml` files live. */
   repoRoot: string;
@@ -53,7 +53,7 @@ export interface StackRunResult {
   drift?: boolean;
 }
 
-/** The inline program of a stack: the same code `index.ts` runs, loaded only when the engine asks for it. */
+/** The inline program of a stack: the same code `index.ts` runs, loaded only when the engine runs it. */
 function inlineProgram(stack: string): () => Promise<Record<string, unknown>> {
   return async () => {
     // Loaded here, not at the top, so that deciding and reporting never load the stacks' code.

@@ -7,7 +7,7 @@ import { CiOptions, CiResult, runCi } from "../../automation/ci/run-ci";
 /** Root of this project. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
-/** Installation root of the stand-in Pulumi CLI (it holds bin/pulumi). */
+/** Installation root of the stand-in Pulumi CLI (it contains bin/pulumi). */
 export const FAKE_PULUMI_ROOT = path.join(PROJECT_ROOT, "test", "fixtures", "fake-pulumi");
 
 const EVENTS_DIR = path.join(PROJECT_ROOT, "test", "fixtures", "events");
@@ -79,7 +79,7 @@ export interface EventPayload {
   [key: string]: unknown;
 }
 
-/** A recorded event payload from test/fixtures/events with its SHAs pointed at a temporary repository. */
+/** Writes a recorded event payload from test/fixtures/events with its SHAs pointed at a temporary repository. */
 export function eventFile(
   fixture: string,
   shas: { base?: string; head?: string },
@@ -103,7 +103,7 @@ export function eventFile(
   return file;
 }
 
-/** The GitHub environment of a run of `eventName` with the payload in `eventPath`. */
+/** Builds the GitHub environment of a run of `eventName` with the payload in `eventPath`. */
 export function githubEnv(
   eventName: string,
   eventPath: string,
@@ -156,7 +156,7 @@ export class FakePulumi {
     fs.writeFileSync(path.join(this.dir, "scenario.json"), JSON.stringify(scenario));
   }
 
-  /** Every call the CLI received, in order. */
+  /** Reads every call the CLI received, in order. */
   calls(): FakeCall[] {
     const file = path.join(this.dir, "calls.jsonl");
     if (!fs.existsSync(file)) {
@@ -174,7 +174,7 @@ export class FakePulumi {
     return this.calls().filter((call) => call.event === "start" && call.args[0] === command);
   }
 
-  /** Whether the fake still holds a lock on `stack`. */
+  /** Checks whether the fake still has a lock on `stack`. */
   locked(stack: string): boolean {
     return fs.existsSync(path.join(this.dir, "locks", stack));
   }
@@ -190,7 +190,7 @@ export class FakePulumi {
   }
 }
 
-/** The value of `--stack` in a call's arguments. */
+/** Returns the value of `--stack` in a call's arguments. */
 export function stackOf(call: FakeCall): string | undefined {
   const index = call.args.indexOf("--stack");
   return index >= 0 ? call.args[index + 1] : undefined;

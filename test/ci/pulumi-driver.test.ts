@@ -365,8 +365,10 @@ describe("flywheel ci with the Pulumi CLI", function () {
       const times = spans(current, "preview");
       const dev = times.get("caches-dev");
       const staging = times.get("caches-staging");
+      assert.ok(dev, "caches-dev was not previewed");
+      assert.ok(staging, "caches-staging was not previewed");
       assert.ok(
-        dev && staging && overlap(dev, staging),
+        overlap(dev, staging),
         `caches-dev ${JSON.stringify(dev)} and caches-staging ${JSON.stringify(staging)} did not overlap`,
       );
     });
@@ -381,15 +383,13 @@ describe("flywheel ci with the Pulumi CLI", function () {
       });
       const times = spans(current, "preview");
       for (const env of ["dev", "staging"]) {
-        const chain = ["caches", "runners", "github"].map((family) => times.get(`${family}-${env}`));
-        assert.ok(
-          chain[0] && chain[1] && !overlap(chain[0], chain[1]),
-          `caches-${env} overlapped runners-${env}`,
-        );
-        assert.ok(
-          chain[1] && chain[2] && !overlap(chain[1], chain[2]),
-          `runners-${env} overlapped github-${env}`,
-        );
+        const [caches, runners, github] = ["caches", "runners", "github"].map((family) => {
+          const span = times.get(`${family}-${env}`);
+          assert.ok(span, `${family}-${env} was not previewed`);
+          return span;
+        });
+        assert.ok(!overlap(caches, runners), `caches-${env} overlapped runners-${env}`);
+        assert.ok(!overlap(runners, github), `runners-${env} overlapped github-${env}`);
       }
     });
 
@@ -412,7 +412,9 @@ describe("flywheel ci with the Pulumi CLI", function () {
       const times = spans(current, "preview");
       const caches = times.get("caches-dev");
       const runners = times.get("runners-dev");
-      assert.ok(caches && runners && overlap(caches, runners), "caches-dev and runners-dev did not overlap");
+      assert.ok(caches, "caches-dev was not previewed");
+      assert.ok(runners, "runners-dev was not previewed");
+      assert.ok(overlap(caches, runners), "caches-dev and runners-dev did not overlap");
     });
 
     it("keeps to a concurrency of 1", async () => {
@@ -429,7 +431,9 @@ describe("flywheel ci with the Pulumi CLI", function () {
       const times = spans(current, "preview");
       const dev = times.get("caches-dev");
       const staging = times.get("caches-staging");
-      assert.ok(dev && staging && !overlap(dev, staging), "caches-dev and caches-staging overlapped");
+      assert.ok(dev, "caches-dev was not previewed");
+      assert.ok(staging, "caches-staging was not previewed");
+      assert.ok(!overlap(dev, staging), "caches-dev and caches-staging overlapped");
     });
   });
 
