@@ -463,6 +463,8 @@ const guardrailsSchema = z.strictObject({
           kubernetesName,
           z.number().int("must be a whole number").max(1_000_000_000, "must be at most 1000000000"),
         )
+        // Far below the system classes (2000000000 and above), so runners never preempt cluster
+        // components, and above the default of 0, so they outrank pods without a class.
         .default({ "arc-runner-high": 1000, "arc-runner-low": 100 }),
     })
     .prefault({}),

@@ -155,14 +155,16 @@ describe("runners stack: extra scale set for another organization", () => {
       base,
     );
     const pending: Array<Promise<void>> = [];
-    result = await recordRunners(file, FAKE_CACHE_OUTPUTS, (args) => {
-      if (args.name === "other-nix-github-app-secret") {
-        pending.push(
-          resolveInput(args.props["stringData"]).then((value) => {
-            otherCredentials = value;
-          }),
-        );
-      }
+    result = await recordRunners(file, {
+      observe: (args) => {
+        if (args.name === "other-nix-github-app-secret") {
+          pending.push(
+            resolveInput(args.props["stringData"]).then((value) => {
+              otherCredentials = value;
+            }),
+          );
+        }
+      },
     });
     await Promise.all(pending);
   });
@@ -227,16 +229,18 @@ describe("runners stack: registry pull secret", () => {
       ["flywheel:ghcrToken"],
     );
     const pending: Array<Promise<void>> = [];
-    result = await recordRunners(file, FAKE_CACHE_OUTPUTS, (args) => {
-      if (args.name === "ghcr-auth-arc-runners") {
-        const stringData = args.props["stringData"] as pulumi.Output<unknown>;
-        pending.push(
-          (async () => {
-            dockerConfigIsSecret = await pulumi.isSecret(stringData);
-            dockerConfig = JSON.parse(String(at(await resolveInput(stringData), ".dockerconfigjson")));
-          })(),
-        );
-      }
+    result = await recordRunners(file, {
+      observe: (args) => {
+        if (args.name === "ghcr-auth-arc-runners") {
+          const stringData = args.props["stringData"] as pulumi.Output<unknown>;
+          pending.push(
+            (async () => {
+              dockerConfigIsSecret = await pulumi.isSecret(stringData);
+              dockerConfig = JSON.parse(String(at(await resolveInput(stringData), ".dockerconfigjson")));
+            })(),
+          );
+        }
+      },
     });
     await Promise.all(pending);
   });

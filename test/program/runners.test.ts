@@ -9,6 +9,7 @@ import {
   ofType,
   recordRunners,
   resolveInput,
+  withKeys,
 } from "./helpers/runners";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -224,8 +225,20 @@ describe("runners stack: default fleet", () => {
     });
     it("follows a different caches stack", async () => {
       const moved = { ...FAKE_CACHE_OUTPUTS, atticEndpoint: "http://attic.moved-ns.svc.cluster.local" };
-      const rerun = await recordRunners(devStackFile(), moved);
+      const rerun = await recordRunners(devStackFile(), { cacheOutputs: moved });
       assert.equal(envOf(named(rerun, "gh-nix-release")).get("ATTIC_SERVER"), moved.atticEndpoint);
+    });
+    it("reads a configured caches stack", async () => {
+      const file = withKeys({ "flywheel:cachesStack": "caches-shared" });
+      const shared = {
+        ...FAKE_CACHE_OUTPUTS,
+        bazelCacheEndpoint: "grpc://bazel-cache.shared-ns.svc.cluster.local:9092",
+      };
+      const rerun = await recordRunners(file, { cachesStack: "caches-shared", cacheOutputs: shared });
+      assert.equal(
+        envOf(named(rerun, "gh-docker-release")).get("BAZEL_REMOTE_CACHE"),
+        shared.bazelCacheEndpoint,
+      );
     });
     it("reads the caches-dev stack", () => {
       assert.equal(named(result, "caches").inputs["name"], "caches-dev");
@@ -397,23 +410,25 @@ describe("runners stack: ordering and secrets", () => {
 
   before(async () => {
     const pending: Array<Promise<void>> = [];
-    result = await recordRunners(devStackFile(), FAKE_CACHE_OUTPUTS, (args) => {
-      if (args.type === "flywheel:arc:ScaleSet") {
-        const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []);
-        dependencies.set(
-          args.name,
-          dependsOn.map((resource) => String((resource as { __name?: string }).__name)),
-        );
-      }
-      if (args.name === "github-app-secret-secret") {
-        const value = args.props["stringData"];
-        pending.push(
-          (async () => {
-            stringDataIsSecret = await pulumi.isSecret(value as pulumi.Output<unknown>);
-            stringData = await resolveInput(value);
-          })(),
-        );
-      }
+    result = await recordRunners(devStackFile(), {
+      observe: (args) => {
+        if (args.type === "flywheel:arc:ScaleSet") {
+          const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []);
+          dependencies.set(
+            args.name,
+            dependsOn.map((resource) => String((resource as { __name?: string }).__name)),
+          );
+        }
+        if (args.name === "github-app-secret-secret") {
+          const value = args.props["stringData"];
+          pending.push(
+            (async () => {
+              stringDataIsSecret = await pulumi.isSecret(value as pulumi.Output<unknown>);
+              stringData = await resolveInput(value);
+            })(),
+          );
+        }
+      },
     });
     await Promise.all(pending);
   });

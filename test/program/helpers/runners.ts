@@ -60,16 +60,25 @@ export function loadRunners(file: StackFileConfig): StackConfig {
 /** Called with each registration's type, name, inputs and options, before the SDK sends it. */
 export type RegistrationObserver = (args: pulumi.ResourceTransformationArgs) => void;
 
-/**
- * Renders the runners stack under mocks, with the stand-in caches stack behind its StackReference.
- * `observe` receives registrations as the program made them, with explicit dependencies and with
- * secret inputs still whole, which the recorded inputs no longer show.
- */
+/** Options of {@link recordRunners}. */
+export interface RecordRunnersOptions {
+  /** Outputs of the caches stack; default {@link FAKE_CACHE_OUTPUTS}. */
+  cacheOutputs?: Record<string, unknown>;
+  /** Name under which the caches stack is served; default `caches-dev`. */
+  cachesStack?: string;
+  /**
+   * Receives registrations as the program made them, with explicit dependencies and with secret
+   * inputs still whole, which the recorded inputs no longer show.
+   */
+  observe?: RegistrationObserver;
+}
+
+/** Renders the runners stack under mocks, with a stand-in caches stack behind its StackReference. */
 export function recordRunners(
   file: StackFileConfig = devStackFile(),
-  cacheOutputs: Record<string, unknown> = FAKE_CACHE_OUTPUTS,
-  observe?: RegistrationObserver,
+  options: RecordRunnersOptions = {},
 ): Promise<RecordResult> {
+  const observe = options.observe;
   const program = async (): Promise<Record<string, unknown>> => {
     if (observe !== undefined) {
       pulumi.runtime.registerStackTransformation((args) => {
@@ -83,7 +92,7 @@ export function recordRunners(
     stack: RUNNERS_STACK,
     config: file.config,
     secretKeys: file.secretKeys,
-    stackReferences: { "caches-dev": cacheOutputs },
+    stackReferences: { [options.cachesStack ?? "caches-dev"]: options.cacheOutputs ?? FAKE_CACHE_OUTPUTS },
   });
 }
 
