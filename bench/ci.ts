@@ -116,7 +116,7 @@ async function timeInProcess(dir: string, env: NodeJS.ProcessEnv): Promise<numbe
 async function main(): Promise<void> {
   const { dir, eventPath } = makeRepository();
   try {
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       GITHUB_EVENT_NAME: "push",
       GITHUB_EVENT_PATH: eventPath,
