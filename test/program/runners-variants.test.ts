@@ -2,16 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource, RecordResult } from "../../automation/render/recorder";
 import type { StackFileConfig } from "../../automation/render/stack-file";
-import {
-  at,
-  FAKE_CACHE_OUTPUTS,
-  named,
-  ofType,
-  recordRunners,
-  resolveInput,
-  withKeys,
-  withRunners,
-} from "./helpers/runners";
+import { at, named, ofType, recordRunners, resolveInput, withKeys, withRunners } from "./helpers/runners";
 
 const SECRET = "kubernetes:core/v1:Secret";
 
