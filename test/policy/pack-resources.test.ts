@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 
+import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
+
 import { type Diagnostic, PolicyPackProcess } from "./helpers/analyzer";
 import {
   cacheRelease,
@@ -57,7 +59,7 @@ describe("policy pack: resource policies", function () {
     it("defaults every policy to mandatory", async function () {
       const info = await running().getAnalyzerInfo();
       const levels = new Set(info.getPoliciesList().map((policy) => policy.getEnforcementlevel()));
-      assert.deepEqual([...levels], [1]);
+      assert.deepEqual([...levels], [EnforcementLevel.MANDATORY]);
     });
 
     it("describes every policy in one sentence", async function () {
