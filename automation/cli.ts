@@ -12,21 +12,25 @@ interface Subcommand {
   load: () => Promise<SubcommandRun>;
 }
 
-// Loaded lazily so that `flywheel audit` does not pay for loading the Pulumi SDK.
+// Loaded lazily so that `flywheel audit` does not pay for loading the Pulumi SDK. `require` rather
+// than `import()`: under `module: node16` a dynamic import stays a native ESM import, which cannot
+// load the TypeScript sources that ts-node compiles for CommonJS.
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, see the comment above */
 const SUBCOMMANDS: Record<string, Subcommand> = {
   render: {
     summary: "Run a stack's program offline with Pulumi mocks and print what it would register.",
-    load: async () => (await import("./render/command")).run,
+    load: async () => (require("./render/command") as typeof import("./render/command")).run,
   },
   audit: {
     summary: "Check workflow files for jobs that can run on a GitHub-hosted runner.",
-    load: async () => (await import("./audit/command")).run,
+    load: async () => (require("./audit/command") as typeof import("./audit/command")).run,
   },
   ci: {
     summary: "Decide, run and report the Pulumi operations for the current GitHub event.",
-    load: async () => (await import("./ci/command")).run,
+    load: async () => (require("./ci/command") as typeof import("./ci/command")).run,
   },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Exit status for bad usage, shared by every subcommand. */
 export const EXIT_USAGE = 2;
@@ -49,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const sub = SUBCOMMANDS[name];
   if (sub === undefined) {
-    process.stderr.write(`flywheel: unknown command "${name}"; expected one of ${Object.keys(SUBCOMMANDS).join(", ")}.\n`);
+    process.stderr.write(
+      `flywheel: unknown command "${name}"; expected one of ${Object.keys(SUBCOMMANDS).join(", ")}.\n`,
+    );
     process.stderr.write(usage());
     return EXIT_USAGE;
   }
