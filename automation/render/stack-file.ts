@@ -32,14 +32,29 @@ function replaceSecure(value: unknown, key: string, found: { secret: boolean }):
     return value.map((v, i) => replaceSecure(v, `${key}[${i}]`, found));
   }
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`, found)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`, found)]),
+    );
   }
   return value;
 }
 
+/** Returns the project name from `Pulumi.yaml` in `projectDir`, or undefined when it cannot be read. */
+function projectName(projectDir: string): string | undefined {
+  try {
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+      name?: unknown;
+    } | null;
+    return typeof project?.name === "string" ? project.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reads `Pulumi.<stack>.yaml` from `projectDir`. Encrypted values are replaced by placeholders, so
- * the result is fit for rendering under mocks, never for deploying.
+ * the result is fit for rendering under mocks, never for deploying. A key without a namespace
+ * belongs to the project, as the Pulumi CLI reads it (`family` in project `flywheel` is `flywheel:family`).
  */
 export function readStackFile(stack: string, projectDir: string): StackFileConfig {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -47,14 +62,31 @@ export function readStackFile(stack: string, projectDir: string): StackFileConfi
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new Error(`Stack configuration file ${file} could not be read; create it or pick an existing stack.`, {
+    throw new Error(
+      `Stack configuration file ${file} could not be read; create it or pick an existing stack.`,
+      {
+        cause: err,
+      },
+    );
+  }
+  let document: unknown;
+  try {
+    document = YAML.parse(text);
+  } catch (err) {
+    throw new Error(`Stack configuration file ${file} is not valid YAML: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const document = YAML.parse(text) as { config?: Record<string, unknown> } | null;
+  const entries = (document as { config?: unknown } | null)?.config ?? {};
+  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) {
+    throw new Error(`Stack configuration file ${file} must hold a "config:" mapping of keys to values.`);
+  }
+
+  const project = projectName(projectDir);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(document?.config ?? {})) {
+  for (const [name, value] of Object.entries(entries)) {
+    const key = name.includes(":") || project === undefined ? name : `${project}:${name}`;
     const found = { secret: false };
     const plain = replaceSecure(value, key, found);
     if (found.secret) {
