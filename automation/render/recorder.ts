@@ -57,7 +57,7 @@ export interface RecordOptions {
    * Whether errors and promises created while the program runs carry stack traces; default false.
    * The SDK captures a trace for every promise it tracks, only to report leaked promises, and with
    * ts-node's source maps that took about three quarters of the recording time (100 repositories
-   * of the github stack: 8.3 s of CPU with traces, 2.1 s without). Set it to debug a program that
+   * of the github stack: 8.3 s of CPU with traces, 2.7 s without). Set it to debug a program that
    * throws.
    */
   keepStackTraces?: boolean;
