@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ConfigError } from "../../config/errors";
 import type { RunnersConfig, ScaleSetConfig } from "../../config/runners";
 import { Secret } from "../../config/secret";
@@ -10,6 +12,7 @@ import {
   devStackFile,
   FAKE_CACHE_OUTPUTS,
   loadRunners,
+  REPO_ROOT,
   RUNNERS_STACK,
   withKeys,
   withRunners,
@@ -656,5 +659,29 @@ describe("runners configuration: accepted values", () => {
       (candidate) => candidate.key === "flywheel:runners.lanes.gh-nix",
     );
     assert.equal(problem?.rule, "must be an object");
+  });
+});
+
+describe("runners-dev stack file", () => {
+  const file = devStackFile();
+
+  for (const key of [
+    "flywheel:githubAppId",
+    "flywheel:githubAppInstallationId",
+    "flywheel:githubAppPrivateKey",
+  ]) {
+    it(`encrypts ${key}`, () => {
+      assert.ok(file.secretKeys.includes(key));
+    });
+  }
+  it("carries the passphrase salt", () => {
+    const text = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.runners-dev.yaml"), "utf8");
+    assert.match(text, /^encryptionsalt: v1:\S+$/m);
+  });
+  it("targets the example organization", () => {
+    assert.equal(parse(file).githubConfigUrl, "https://github.com/tinyland-example");
+  });
+  it("is a runners stack", () => {
+    assert.equal(file.config["flywheel:family"], "runners");
   });
 });
