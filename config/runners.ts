@@ -250,7 +250,7 @@ const LABEL_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 // of classic self-hosted runners, which ARC scale sets do not carry.
 const HOSTED_LABEL_PATTERN = /^(ubuntu|windows|macos)(-|$)|^(self-hosted|linux|x64|arm64)$/i;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// GitHub account names are letters, digits and single dashes, at most 39 characters.
+// GitHub account names are letters, digits and dashes, at most 39 characters, not starting with a dash.
 const GITHUB_URL_PATTERN =
   /^https:\/\/github\.com\/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:\/([A-Za-z0-9._-]+))?$/;
 // Environment names that suggest a credential: such values belong in a Secret, never in Helm values.
@@ -308,12 +308,19 @@ const memory = z
 const kubernetesName = z
   .string()
   .regex(KUBERNETES_NAME_PATTERN, "must be a DNS-1123 label (lower-case letters, digits, dashes)");
-const pinnedImage = z.string().superRefine((image, ctx) => {
-  const problem = imagePinProblem(image);
-  if (problem !== undefined) {
-    ctx.addIssue({ code: "custom", message: problem, params: { accepted: DEFAULT_RUNNER_IMAGE } });
-  }
-});
+/** An image reference pinned by tag or digest; `example` is the accepted value a problem names. */
+function pinnedImage(example: string) {
+  return z.string().superRefine((image, ctx) => {
+    const problem = imagePinProblem(image);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: "custom", message: problem, params: { accepted: example } });
+    }
+  });
+}
+// Helm installs whatever matches a range such as `^0.13`, so chart versions must be exact.
+const chartVersion = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be an exact chart version, not a range");
 const githubUrl = z
   .string()
   .regex(
@@ -354,7 +361,7 @@ const scaleSetFields = {
   resources: resourcesSchema,
   containerMode: z.enum(["none", "dind", "kubernetes"]),
   workVolumeClaim: workVolumeClaimSchema.optional(),
-  image: pinnedImage,
+  image: pinnedImage(DEFAULT_RUNNER_IMAGE),
   env: z.record(z.string().regex(ENV_NAME_PATTERN, "must be a valid environment variable name"), z.string()),
   caches: z.array(z.enum(["attic", "bazel"])),
   priorityClassName: kubernetesName.optional(),
@@ -410,7 +417,7 @@ function resourceListWithDefaults(defaults: ResourceList) {
 
 const controllerSchema = z.strictObject({
   chart: text.default("gha-runner-scale-set-controller"),
-  version: text.default(ARC_CHART_VERSION),
+  version: chartVersion.default(ARC_CHART_VERSION),
   repository: text.default(ARC_CHART_REPOSITORY),
   timeoutSeconds: seconds.default(600),
   releaseName: z
@@ -432,7 +439,7 @@ const controllerSchema = z.strictObject({
 
 const scaleSetChartSchema = z.strictObject({
   chart: text.default("gha-runner-scale-set"),
-  version: text.default(ARC_CHART_VERSION),
+  version: chartVersion.default(ARC_CHART_VERSION),
   repository: text.default(ARC_CHART_REPOSITORY),
   timeoutSeconds: seconds.default(600),
 });
@@ -483,7 +490,7 @@ const guardrailsSchema = z.strictObject({
           "must be a five-field cron schedule",
         )
         .default("*/5 * * * *"),
-      image: pinnedImage.default(DEFAULT_CLEANUP_IMAGE),
+      image: pinnedImage(DEFAULT_CLEANUP_IMAGE).default(DEFAULT_CLEANUP_IMAGE),
       terminatingSeconds: seconds.default(300),
       succeededSeconds: seconds.default(600),
       failedSeconds: seconds.default(1800),

@@ -520,6 +520,11 @@ const INVALID: InvalidCase[] = [
     key: "flywheel:runners.lanes.gh-nix.priorityClassName",
   },
   {
+    name: "chart version range",
+    file: () => runnersSet("scaleSetChart.version", "^0.13"),
+    key: "flywheel:runners.scaleSetChart.version",
+  },
+  {
     name: "unknown controller log level",
     file: () => runnersSet("controller.logLevel", "verbose"),
     key: "flywheel:runners.controller.logLevel",
@@ -640,6 +645,15 @@ describe("runners configuration: accepted values", () => {
         "flywheel:runners.lanes.gh-docker.resources.requests.memory",
       ),
       "4Gi",
+    );
+  });
+  it("suggests the cleanup image for a bad one", () => {
+    assert.equal(
+      acceptedFor(
+        runnersSet("guardrails.cleanup.image", "alpine/k8s:latest"),
+        "flywheel:runners.guardrails.cleanup.image",
+      ),
+      "docker.io/alpine/k8s:1.31.4",
     );
   });
   it("suggests maxRunners for minRunners above it", () => {
