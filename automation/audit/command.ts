@@ -98,10 +98,12 @@ function parseOptions(argv: string[]): AuditOptions | "help" {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
   }
+
   const { values, positionals } = parsed;
   if (values.help === true) {
     return "help";
   }
+
   const format = values.format ?? "json";
   if (format !== "text" && format !== "json") {
     throw new UsageError(`--format must be "text" or "json", but it is "${format}".`);
@@ -109,6 +111,7 @@ function parseOptions(argv: string[]): AuditOptions | "help" {
   if (positionals.length === 0) {
     throw new UsageError(`no path given; pass a workflow file, a directory or a repository root.`);
   }
+
   const labels = values.label ?? [];
   const givenPrefixes = values["label-prefix"] ?? [];
   for (const [option, list] of [
@@ -121,6 +124,7 @@ function parseOptions(argv: string[]): AuditOptions | "help" {
       );
     }
   }
+
   const labelPrefixes =
     labels.length === 0 && givenPrefixes.length === 0 ? [DEFAULT_LABEL_PREFIX] : givenPrefixes;
   return {

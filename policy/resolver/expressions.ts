@@ -1,8 +1,8 @@
 /**
  * Evaluation of GitHub Actions `${{ }}` expressions over every branch they can take.
  *
- * Parsing and evaluation are GitHub's own (`@actions/expressions`). What the library does not do is
- * answer "which values can this expression produce?" when some of the context is unknowable before the
+ * Parsing and evaluation are GitHub's own (`@actions/expressions`). The library does not compute the set
+ * of values an expression can produce when some of the context is unknowable before the
  * run (`github.ref`, `needs.*.outputs`, an undeclared `vars.NAME`). This module adds exactly that:
  *
  * - Unknowable context reads return an {@link UnknownValue} that remembers what was read.
@@ -341,12 +341,12 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
     }
   }
 
-  /** A key that is equal for equal known values, for recognizing a repeated decision. */
+  /** Returns a key that is equal for equal known values, so a repeated decision is recognized. */
   function keyOf(value: ExpressionData): string {
     return JSON.stringify(toPlain(value)) ?? "null";
   }
 
-  /** A known value as a message shows it: strings quoted as in an expression. */
+  /** Formats a known value for messages, quoting strings as an expression does. */
   function showKnown(value: ExpressionData): string {
     const plain = toPlain(value);
     return typeof plain === "string" ? `'${plain}'` : (JSON.stringify(plain) ?? "null");

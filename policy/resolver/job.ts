@@ -48,7 +48,7 @@ export const RUNS_ON_CONTEXTS: readonly string[] = [
 /** Contexts GitHub lets `jobs.<id>.strategy` read. */
 const STRATEGY_CONTEXTS: readonly string[] = ["github", "needs", "vars", "inputs"];
 
-/** What resolving a job needs beyond the job itself. */
+/** The audit-wide inputs of job resolution: the fleet, the library and the other audited files. */
 export interface ResolveContext {
   library: ExpressionLibrary;
   fleet: Fleet;
@@ -224,7 +224,7 @@ function evaluateBranches(
   return results;
 }
 
-/** The matrix keys the target reads, or undefined when it reads the matrix as a whole. */
+/** Returns the matrix keys the target reads, or undefined when it reads the matrix as a whole. */
 function matrixProjection(references: ContextPath[]): Set<string> | undefined {
   const keys = new Set<string>();
   for (const reference of references) {
@@ -385,7 +385,7 @@ function labelsOf(
   const labels: string[] = [];
   for (const item of items) {
     if (item instanceof data.Array || item instanceof data.Dictionary) {
-      return { problem: `${where} can hold a list or mapping where a label belongs` };
+      return { problem: `${where} can contain a list or mapping where a label belongs` };
     }
     labels.push(item.coerceString());
   }
@@ -480,6 +480,7 @@ function resolveCall(
         `from here; copy it into this repository's .github/workflows or audit that repository too`,
     );
   }
+
   const callee = context.findCallee(uses, workflow.file);
   if (callee === undefined) {
     return fail(
@@ -498,6 +499,7 @@ function resolveCall(
   if (callee.errors.length > 0) {
     return fail(`job calls "${uses}", which GitHub rejects: ${callee.errors[0].message}`);
   }
+
   const domains = withValues(workflow, job, compiled, context, budget);
   const name = path.basename(callee.file);
   const labelSets: string[][] = [];

@@ -70,7 +70,7 @@ export function normalizeFleet(options: FleetOptions): Fleet {
 
 /**
  * Judges one label set a job can request. Returns the reason it breaks the rule, or undefined when it
- * holds at least one fleet label and no GitHub-hosted label.
+ * contains at least one fleet label and no GitHub-hosted label.
  */
 export function judgeLabelSet(labels: readonly string[], fleet: Fleet): string | undefined {
   const shown = `[${labels.map((label) => (label === "" ? '""' : label)).join(", ")}]`;
@@ -79,7 +79,7 @@ export function judgeLabelSet(labels: readonly string[], fleet: Fleet): string |
   }
   const empty = labels.find((label) => label.trim() === "");
   if (empty !== undefined) {
-    return `runs-on can request ${shown}, which holds an empty label`;
+    return `runs-on can request ${shown}, which contains an empty label`;
   }
   for (const label of labels) {
     const family = hostedFamily(label);
@@ -88,7 +88,7 @@ export function judgeLabelSet(labels: readonly string[], fleet: Fleet): string |
     }
   }
   if (!labels.some((label) => isFleetLabel(label, fleet))) {
-    return `runs-on can request ${shown}, which holds no fleet label, so it may match a runner outside the fleet or none`;
+    return `runs-on can request ${shown}, which contains no fleet label, so it may match a runner outside the fleet or none`;
   }
   return undefined;
 }

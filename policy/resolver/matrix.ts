@@ -123,9 +123,10 @@ function isKnown(library: ExpressionLibrary, value: ExpressionData): boolean {
   return library.unknownReasons(value).length === 0;
 }
 
-/** A combination whose every key reads as unknown, for a matrix or `include` entry known only at run time. */
+/** Creates a combination whose every key reads as unknown, for a matrix or `include` entry known only at run time. */
 function unknownCombination(library: ExpressionLibrary, source: ExpressionData): MatrixCombination {
-  const reason = library.unknownReasons(source)[0] ?? `strategy.matrix holds a value that is not a mapping`;
+  const reason =
+    library.unknownReasons(source)[0] ?? `strategy.matrix contains a value that is not a mapping`;
   return library.unknown("matrix", () => reason) as MatrixCombination;
 }
 

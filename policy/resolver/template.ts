@@ -1,5 +1,5 @@
 /**
- * Workflow values that may hold `${{ }}` expressions, compiled once and evaluated per branch.
+ * Workflow values that may contain `${{ }}` expressions, compiled once and evaluated per branch.
  */
 import type { Expr } from "@actions/expressions" with { "resolution-mode": "import" };
 import type { BranchChooser, ContextPath, ExpressionData, ExpressionLibrary } from "./expressions";
@@ -113,7 +113,7 @@ function parseChecked(
     expr = library.parse(source);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new TemplateError(`${where} holds an invalid expression "\${{${source}}}": ${detail}`);
+    throw new TemplateError(`${where} contains an invalid expression "\${{${source}}}": ${detail}`);
   }
   for (const path of library.references(expr)) {
     if (!allowedContexts.includes(path[0])) {
@@ -140,7 +140,7 @@ export function compiledReferences(library: ExpressionLibrary, compiled: Compile
   }
 }
 
-/** Returns whether the compiled value holds any expression. */
+/** Returns whether the compiled value contains any expression. */
 export function hasExpressions(compiled: CompiledValue): boolean {
   switch (compiled.kind) {
     case "literal":
@@ -155,9 +155,9 @@ export function hasExpressions(compiled: CompiledValue): boolean {
 }
 
 /**
- * Evaluates the compiled value on one branch. A string made only of one expression keeps the
- * expression's type (an array from `fromJSON` stays an array), as GitHub does; text around expressions
- * makes a string. Throws the library's evaluation error (e.g. `fromJSON` of invalid JSON).
+ * Evaluates the compiled value on one branch. A string made of one expression keeps the expression's
+ * type, as in GitHub, so an array from `fromJSON` stays an array. Text around expressions makes a string.
+ * Throws the library's evaluation error (e.g. `fromJSON` of invalid JSON).
  */
 export function evaluateValue(
   library: ExpressionLibrary,

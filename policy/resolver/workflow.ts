@@ -66,7 +66,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** Reads a workflow's text; never throws for bad input, which ends up in `errors`. */
+/** Reads a workflow's text. Invalid input is reported in `errors`, not thrown (the robustness test checks this). */
 export function parseWorkflow(text: string, file: string): ParsedWorkflow {
   const parsed: ParsedWorkflow = {
     file,
@@ -206,7 +206,7 @@ function readJob(
   if (!JOB_ID_PATTERN.test(id)) {
     parsed.errors.push({
       line,
-      message: `job id "${id}" is invalid: it must start with a letter or "_" and hold only letters, digits, "-" and "_"`,
+      message: `job id "${id}" is invalid: it must start with a letter or "_" and contain only letters, digits, "-" and "_"`,
     });
     return;
   }

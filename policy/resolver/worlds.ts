@@ -25,7 +25,7 @@ export interface World {
   description: string;
 }
 
-/** Events whose `inputs` context holds values; every other event leaves `inputs` empty. */
+/** Events that fill the `inputs` context. Every other event leaves `inputs` empty. */
 const DISPATCH = "workflow_dispatch";
 const CALL = "workflow_call";
 
@@ -55,7 +55,7 @@ export function varsContext(library: ExpressionLibrary, fleet: Fleet): DataModul
   return library.openDictionary("vars", known, describeRuntimePath);
 }
 
-/** Where the values of `workflow_call` inputs come from. */
+/** The source of the values of `workflow_call` inputs. */
 export type CallInputSource =
   /** Resolving the called workflow for one caller: only its values (or defaults) apply. */
   | { kind: "caller"; domains: InputDomains }
@@ -165,7 +165,7 @@ function makeWorld(
   for (const [name, choice] of assignment) {
     const declaredName = declared.find((input) => input.name.toLowerCase() === name)?.name ?? name;
     inputs.add(declaredName, choice.value);
-    // github.event.inputs holds every dispatch input as a string, booleans included.
+    // github.event.inputs contains every dispatch input as a string, booleans included.
     eventInputs[declaredName] = library.isUnknown(choice.value)
       ? choice.value
       : library.fromPlain(choice.value instanceof data.Null ? "" : choice.value.coerceString());
@@ -178,7 +178,7 @@ function makeWorld(
   );
   const githubKnown: Record<string, ExpressionData> = { event: eventContext };
   if (event !== CALL) {
-    // A called workflow sees its caller's event, which is not known here.
+    // A called workflow receives its caller's event, which is not known here.
     githubKnown.event_name = library.fromPlain(event);
   }
   return {

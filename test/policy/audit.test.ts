@@ -53,7 +53,7 @@ describe("flywheel audit over the corpus", () => {
     results = byCorpusFile(JSON.parse(output.stdout) as AuditReport);
   });
 
-  it("exits 2 because the corpus holds invalid files", () => {
+  it("exits 2 for invalid corpus files", () => {
     assert.equal(output.status, 2);
   });
 

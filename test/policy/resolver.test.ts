@@ -31,7 +31,7 @@ describe("resolver corpus manifest", () => {
     assert.deepEqual(Object.keys(manifest).sort(), listCorpus());
   });
 
-  it("holds at least 40 workflows", () => {
+  it("contains at least 40 workflows", () => {
     assert.ok(listCorpus().length >= 40, `only ${listCorpus().length} corpus files`);
   });
 

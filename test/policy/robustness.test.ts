@@ -84,11 +84,13 @@ function checkShape(result: FileResult, lineCount: number, label: string): void 
   );
   for (const [id, job] of Object.entries(result.jobs)) {
     assert.ok(["pass", "violation"].includes(job.verdict), `${label}: job ${id} verdict ${job.verdict}`);
-    assert.ok(job.line >= 1 && job.line <= lineCount, `${label}: job ${id} line ${job.line}`);
+    assert.ok(job.line >= 1, `${label}: job ${id} line ${job.line}`);
+    assert.ok(job.line <= lineCount, `${label}: job ${id} line ${job.line} past the end`);
   }
   for (const error of result.errors) {
     const line = Number(/^line (\d+): /.exec(error)?.[1]);
-    assert.ok(line >= 1 && line <= lineCount + 1, `${label}: error without a line in range: ${error}`);
+    assert.ok(line >= 1, `${label}: error without a line: ${error}`);
+    assert.ok(line <= lineCount + 1, `${label}: error line past the end: ${error}`);
   }
 }
 
