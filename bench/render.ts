@@ -5,7 +5,8 @@
  * registrations per second and the ratio of the time at 2N to the time at N, which should stay at
  * or below 2.2 (linear with some slack for garbage collection).
  *
- * Run with `npm run bench`. It is a measurement, not a test: it fails only when a render fails.
+ * Run with `npm run bench`. It is a measurement, not a test, so it exits non-zero only when a render
+ * fails.
  */
 import * as os from "node:os";
 import * as path from "node:path";
@@ -28,7 +29,7 @@ interface Measurement {
   cpuSeconds: number;
 }
 
-/** A runners stack of `lanes` enabled lanes, built on the runners-dev example's credentials. */
+/** Builds a runners stack of `lanes` extra lanes on the runners-dev example's configuration. */
 function runnersConfig(lanes: number): StackFileConfig {
   const example = readStackFile("runners-dev", PROJECT_DIR);
   const runners = JSON.parse(example.config["flywheel:runners"]) as Record<string, unknown>;
@@ -49,7 +50,7 @@ function runnersConfig(lanes: number): StackFileConfig {
   };
 }
 
-/** A github stack of `repositories` private repositories, each like the example's application repository. */
+/** Builds a github stack of `repositories` private repositories, each like the example's application repository. */
 function githubConfig(repositories: number): StackFileConfig {
   const example = readStackFile("github-dev", PROJECT_DIR);
   const names: string[] = ["flywheel"];

@@ -7,7 +7,7 @@ import { ConfigError } from "../../config/errors";
 import { ProjectNotFoundError, StackNotFoundError, StackReferenceError } from "./errors";
 import { listStacks, RenderedResource, renderStack, RenderResult, resolveProjectDir } from "./render";
 
-/** Where the command writes; defaults to the process's standard streams. */
+/** Output streams of the command; default the process's standard streams. */
 export interface CommandStreams {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
@@ -50,7 +50,7 @@ interface RenderArguments {
   projectDir?: string;
 }
 
-/** A command line that cannot be run, with the message that says why. */
+/** A command line that cannot be run; the message states why. */
 class UsageError extends Error {}
 
 function parseArguments(argv: string[]): RenderArguments | "help" {

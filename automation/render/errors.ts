@@ -1,4 +1,4 @@
-/** How a stack came to be rendered: asked for directly, or reached through another stack's reference. */
+/** The stack and key whose reference led to a stack. */
 export interface StackReferrer {
   /** Stack whose configuration names the missing stack. */
   stack: string;

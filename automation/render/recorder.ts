@@ -51,11 +51,11 @@ export interface RecordOptions {
   config: Record<string, string>;
   /** Full keys of `config` that are secrets. */
   secretKeys?: readonly string[];
-  /** Outputs of other stacks, by the stack name a StackReference asks for. */
+  /** Outputs of other stacks, keyed by the stack name a StackReference requests. */
   stackReferences?: Record<string, Record<string, unknown>>;
   /**
    * Whether errors and promises created while the program runs carry stack traces; default false.
-   * The SDK captures a trace for every promise it tracks, only to report leaked promises, and with
+   * The SDK captures a trace for every promise it tracks, only to report leaked promises. With
    * ts-node's source maps that took about three quarters of the recording time (100 repositories
    * of the github stack: 8.3 s of CPU with traces, 2.7 s without). Set it to debug a program that
    * throws.
@@ -185,7 +185,7 @@ function generated(seed: string, length: number, alphabet: string): string {
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX = "0123456789abcdef";
 
-/** What the random provider would compute for a new resource; the values are stand-ins, stable per name. */
+/** Returns stand-ins for what the random provider computes for a new resource, stable per name. */
 function randomState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const seed = `${type}::${name}`;
   switch (type) {

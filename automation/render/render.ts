@@ -99,8 +99,8 @@ export function listStacks(projectDir: string): string[] {
 }
 
 /**
- * Returns `explicit` resolved, or the nearest directory at or above the working directory that holds
- * a `Pulumi.yaml`, as the Pulumi CLI looks for its project.
+ * Returns `explicit` resolved, or the nearest directory at or above the working directory that contains
+ * a `Pulumi.yaml`, the way the Pulumi CLI finds its project.
  */
 export function resolveProjectDir(explicit?: string): string {
   if (explicit !== undefined) {

@@ -41,7 +41,7 @@ function keysOf(error: ConfigError): string[] {
   return error.problems.map((p) => p.key);
 }
 
-/** Every object and array reachable from `value`, Secrets excluded. */
+/** Collects every object and array reachable from `value`, Secrets excluded. */
 function objectsIn(value: unknown, into: object[] = []): object[] {
   if (value !== null && typeof value === "object" && !(value instanceof Secret)) {
     into.push(value);

@@ -17,7 +17,11 @@ function flywheel(args: string[]): Promise<ProcessResult> {
       [path.join(REPO_ROOT, "bin", "flywheel.js"), ...args],
       { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        let status: number | null = 0;
+        if (error !== null) {
+          // A process killed by a signal or the timeout has no exit code.
+          status = typeof error.code === "number" ? error.code : null;
+        }
         resolve({ status, stdout, stderr });
       },
     );

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 
-/** Root of the repository, which holds Pulumi.yaml and the example stack files. */
+/** Root of the repository, which contains Pulumi.yaml and the example stack files. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /** The example stacks committed with the program, in the order data flows between them. */

@@ -118,7 +118,7 @@ describe("renderStack", () => {
         }
       });
 
-      // Only a stack whose file holds encrypted values has something to leak.
+      // Only a stack whose file contains encrypted values has something to leak.
       if (secretValues(stack).length > 0) {
         it("shows no secret value in the JSON", () => {
           const json = JSON.stringify(result());

@@ -36,11 +36,11 @@ describe("readStackFile", () => {
     assert.ok(readStackFile("runners-dev", dir).secretKeys.includes("flywheel:githubAppPrivateKey"));
   });
 
-  it("lists a structured value with an encrypted leaf as secret", () => {
+  it("lists a structured secret value", () => {
     assert.ok(readStackFile("runners-dev", dir).secretKeys.includes("flywheel:extraGithubApps"));
   });
 
-  it("replaces an encrypted leaf by a placeholder naming its path", () => {
+  it("names the path of an encrypted leaf", () => {
     const value = JSON.parse(readStackFile("runners-dev", dir).config["flywheel:extraGithubApps"]);
     assert.equal(value.other.appId, placeholderSecret("flywheel:extraGithubApps.other.appId"));
   });
