@@ -12,6 +12,15 @@ const EVENTS_DIR = path.join(REPO_ROOT, "test", "fixtures", "e2e", "events");
 /** Driver settings of the tests: every family applies on a push to main. */
 export const RULES_FILE = path.join(REPO_ROOT, "test", "fixtures", "e2e", "rules.yaml");
 
+/** Driver settings that select and apply the caches stack alone, for the shorter cases. */
+export const CACHES_ONLY_RULES_FILE = path.join(
+  REPO_ROOT,
+  "test",
+  "fixtures",
+  "e2e",
+  "rules-caches-only.yaml",
+);
+
 /** GitHub event names with a recorded payload. */
 export type EventName = "push" | "pull_request" | "schedule";
 
@@ -26,6 +35,10 @@ export interface CiRunOptions {
   sha?: string;
   /** Extra environment, such as stand-in provider controls. */
   env?: Record<string, string>;
+  /** `--rules` file; default {@link RULES_FILE}. */
+  rulesFile?: string;
+  /** Further `flywheel ci` options, such as `--lock-retries 0`. */
+  args?: string[];
 }
 
 /** What one run left behind. */
@@ -56,7 +69,7 @@ function renderPayload(event: EventName, shas: Record<string, string>): string {
   });
 }
 
-/** Starts `flywheel ci --json <file> --rules <rules>` in the sandbox's repository. */
+/** Starts `flywheel ci --json <file> --rules <rules>` in the sandbox's repository (see ci-entry.ts). */
 export function startCi(sandbox: Sandbox, options: CiRunOptions): CiRun {
   runCounter += 1;
   const runDir = path.join(sandbox.root, `run-${runCounter}-${options.event}`);
@@ -82,7 +95,16 @@ export function startCi(sandbox: Sandbox, options: CiRunOptions): CiRun {
   });
   const running = startProcess(
     process.execPath,
-    [path.join(sandbox.repo, "bin", "flywheel.js"), "ci", "--json", recordFile, "--rules", RULES_FILE],
+    [
+      "--require",
+      path.join(sandbox.repo, "node_modules", "ts-node", "register", "transpile-only"),
+      path.join(sandbox.repo, "test", "e2e", "ci-entry.ts"),
+      "--json",
+      recordFile,
+      "--rules",
+      options.rulesFile ?? RULES_FILE,
+      ...(options.args ?? []),
+    ],
     { cwd: sandbox.repo, env },
   );
   const finished = running.result.then((result) => ({

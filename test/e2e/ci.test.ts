@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CiRecord, OperationRecord } from "../../automation/ci/record";
 import { ZERO_SHA } from "../../automation/ci/changed-files";
-import { describeRun, runCi, startCi, type CiRunResult } from "./ci-run";
+import { CACHES_ONLY_RULES_FILE, describeRun, runCi, startCi, type CiRunResult } from "./ci-run";
 import { findToolchain, REPO_ROOT, Sandbox } from "./harness";
 import { BUSY_MARKER } from "../providers/standin-provider";
 
@@ -39,8 +39,11 @@ describe("flywheel ci end to end", function () {
   let pushShas: Record<string, string>;
 
   /** A push to main that counts every file as changed, so every stack is selected. */
-  const pushToMain = (env: Record<string, string> = {}) =>
-    runCi(sandbox, { event: "push", shas: pushShas, env });
+  const pushToMain = () => runCi(sandbox, { event: "push", shas: pushShas });
+
+  /** The same push under settings that select and apply the caches stack alone. */
+  const pushCachesOnly = (env: Record<string, string> = {}, args: string[] = []) =>
+    startCi(sandbox, { event: "push", shas: pushShas, env, args, rulesFile: CACHES_ONLY_RULES_FILE });
 
   /** Commits the Release job on a branch, runs the pull request event and returns to main. */
   async function pullRequestAddingReleaseJob(runsOn: string): Promise<CiRunResult> {
@@ -199,7 +202,7 @@ describe("flywheel ci end to end", function () {
     const resourceName = cachesObject.object.urn.split("::").pop() ?? "";
     const urnsBefore = sandbox.stackUrns("caches-dev");
 
-    const run = await pushToMain({ FLYWHEEL_STANDIN_CHANGE_ON_RECHECK: resourceName });
+    const run = await pushCachesOnly({ FLYWHEEL_STANDIN_CHANGE_ON_RECHECK: resourceName }).finished;
     assert.equal(run.code, 1, describeRun(run));
     const up = operation(run.record, "caches-dev", "up");
     assert.equal(up.status, "failed");
@@ -216,46 +219,54 @@ describe("flywheel ci end to end", function () {
   });
 
   it("concurrent updates keep state intact", async function () {
-    const urnsBefore = STACKS.map((stack) => sandbox.stackUrns(stack));
-    // Slow checks make the two runs' operations on each stack overlap.
-    const env = { FLYWHEEL_STANDIN_CHECK_DELAY_MS: "150" };
-    const runs = await Promise.all([pushToMain(env), pushToMain(env)]);
-    for (const run of runs) {
-      const failures = run.record?.operations.filter((op) => op.status === "failed") ?? [];
-      for (const failure of failures) {
-        assert.match(`${failure.errorKind} ${failure.error}`, /StackLockedError|locked/, describeRun(run));
-      }
-      assert.ok(run.code === 0 || failures.length > 0, describeRun(run));
+    const urnsBefore = sandbox.stackUrns("caches-dev");
+    // Slow checks make both runs' operations last long enough to overlap. The first run waits for
+    // the lock and retries; the second gives up at once.
+    const env = { FLYWHEEL_STANDIN_CHECK_DELAY_MS: "100" };
+    const runs = await Promise.all([
+      pushCachesOnly(env, ["--lock-retry-delay", "2000"]).finished,
+      pushCachesOnly(env, ["--lock-retries", "0"]).finished,
+    ]);
+    const transcript = runs.map(describeRun).join("\n\n");
+    const failures = runs.flatMap(
+      (run) => run.record?.operations.filter((op) => op.status === "failed") ?? [],
+    );
+    for (const failure of failures) {
+      assert.equal(failure.errorKind, "StackLockedError", transcript);
     }
+    const waited = runs.some((run) => run.stdout.includes("is locked"));
+    assert.ok(waited || failures.length > 0, `neither run met the other's lock:\n${transcript}`);
     assert.ok(
       runs.some((run) => run.code === 0),
-      runs.map(describeRun).join("\n\n"),
+      transcript,
     );
     assert.deepEqual(sandbox.lockFiles(), []);
-    assert.deepEqual(
-      STACKS.map((stack) => sandbox.stackUrns(stack)),
-      urnsBefore,
-    );
+    assert.deepEqual(sandbox.stackUrns("caches-dev"), urnsBefore);
   });
 
   it("SIGTERM releases the stack lock", async function () {
     // Every resource gets an update to apply, and each update waits, so the signal lands mid-update.
-    const env = { FLYWHEEL_STANDIN_EXTRA_INPUT: "standinGeneration=2", FLYWHEEL_STANDIN_DELAY_MS: "3000" };
+    const generation = { FLYWHEEL_STANDIN_EXTRA_INPUT: "standinGeneration=2" };
     const busy = path.join(sandbox.standinDir, BUSY_MARKER);
     fs.rmSync(busy, { force: true });
-    const started = startCi(sandbox, { event: "push", shas: pushShas, env });
+    const started = pushCachesOnly({ ...generation, FLYWHEEL_STANDIN_DELAY_MS: "3000" });
     await waitFor(() => fs.existsSync(busy), 240_000, "an update to start");
     started.process.kill("SIGTERM");
     const interrupted = await started.finished;
     assert.notEqual(interrupted.code, 0, describeRun(interrupted));
+    assert.equal(operation(interrupted.record, "caches-dev", "up").errorKind, "OperationCancelledError");
     assert.deepEqual(sandbox.lockFiles(), []);
 
-    const next = await pushToMain({ FLYWHEEL_STANDIN_EXTRA_INPUT: "standinGeneration=2" });
+    const next = await pushCachesOnly(generation).finished;
     assert.equal(next.code, 0, describeRun(next));
-    const updated = sandbox
+    const cachesObjects = sandbox
       .objects("kubernetes")
-      .filter(({ object }) => object.properties.standinGeneration === "2");
-    assert.ok(updated.length > 0, "the run after the interrupted one applied no update");
+      .filter(({ object }) => stackOfUrn(object.urn) === "caches-dev");
+    const stale = cachesObjects.filter(({ object }) => object.properties.standinGeneration !== "2");
+    assert.deepEqual(
+      stale.map(({ object }) => object.id),
+      [],
+    );
   });
 });
 
