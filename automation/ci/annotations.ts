@@ -48,9 +48,16 @@ function collect(record: CiRecord): Annotation[] {
  */
 export function renderAnnotations(record: CiRecord): string[] {
   const lines: string[] = [];
+  const seen = new Set<string>();
   const left = { error: 0, warning: 0 };
   const shown = { error: 0, warning: 0 };
   for (const annotation of collect(record)) {
+    // Stacks that fail for one shared reason, such as a missing CLI, get one annotation.
+    const key = JSON.stringify(annotation);
+    if (seen.has(key)) {
+      continue;
+    }
+    seen.add(key);
     if (shown[annotation.level] >= ANNOTATIONS_PER_LEVEL) {
       left[annotation.level]++;
       continue;

@@ -55,7 +55,7 @@ export async function executeOperations(
     for (const record of records.values()) {
       Object.assign(record, { status: "failed", error: message, errorKind: kind });
     }
-    log.error(message);
+    log.info(`Failed before any stack ran: ${message}`);
     return [...records.values()];
   };
   const policyPackDir = path.join(options.repoRoot, "policy");
@@ -73,7 +73,6 @@ export async function executeOperations(
   }
   const { envVars, fileBackend } = pulumiEnvironment(options.repoRoot, options.env);
   const planDir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-plans-"));
-  const buffers = new Map<string, string[]>();
   try {
     const outcomes = await runInDependencyOrder(
       decision.operations.map((operation) => operation.stack),
@@ -82,8 +81,8 @@ export async function executeOperations(
         const record = records.get(stack) as OperationRecord;
         // Stacks that run side by side would interleave their lines, so each stack's lines are
         // kept and written as one group when the stack finishes.
+        // NOTE: so a long update shows only its start line until it ends; progress is not live.
         const lines: string[] = [];
-        buffers.set(stack, lines);
         const stackLog = new WorkflowLog(redactor, (text) => lines.push(text));
         const context: StackRunContext = {
           repoRoot: options.repoRoot,
@@ -100,19 +99,19 @@ export async function executeOperations(
         };
         log.info(`Started ${record.op} of ${stack}.`);
         record.startedAt = new Date().toISOString();
-        const result = await runStackOperation(context, stack, record.op);
+        const { completed, ...result } = await runStackOperation(context, stack, record.op);
         record.endedAt = new Date().toISOString();
         Object.assign(record, result);
-        delete (record as { completed?: boolean }).completed;
         await log.group(`${record.op} ${stack}: ${record.status}`, async () => {
           lines.forEach((line) => log.raw(line));
           const { create, update, delete: deleted, same } = record.changes;
           log.info(`${create} to create, ${update} to update, ${deleted} to delete, ${same} unchanged.`);
           if (record.error) {
-            log.error(record.error);
+            // A plain line: the annotations written after the run already carry the error.
+            log.info(`Failed: ${record.error}`);
           }
         });
-        return result.completed;
+        return completed;
       },
       { concurrency: options.concurrency, signal },
     );

@@ -208,6 +208,13 @@ describe("flywheel ci reporting", () => {
       assert.match(notice ?? "", /3 more errors and 2 more warnings were not annotated/);
     });
 
+    it("annotates a shared failure once", () => {
+      const error = "No usable Pulumi CLI was found";
+      const failed = (stack: string) => operationRecord({ stack, status: "failed", error });
+      const lines = renderAnnotations(ciRecord([failed("caches-dev"), failed("runners-dev")]));
+      assert.deepEqual(lines, [`::error::${error}`]);
+    });
+
     it("escapes newlines and percent signs", () => {
       const message = "50% of jobs\nrun on ubuntu-latest";
       const [line] = renderAnnotations(
