@@ -97,8 +97,8 @@ const ACCEPTED_EXAMPLES: Record<string, string> = {
 /**
  * Parses the configuration the engine passed for `policyName`, applying the defaults.
  *
- * The engine validates the configuration against {@link toConfigSchema} and fills in defaults,
- * but a direct analyzer client does neither, so the pack checks again here.
+ * The engine validates `--policy-pack-config` against {@link toConfigSchema}, but a direct
+ * analyzer client does not, so the pack validates again here and applies the defaults itself.
  * @throws Error naming the policy, the key, the rule and an accepted value.
  */
 export function parsePolicyConfig<T extends z.ZodType>(

@@ -135,7 +135,7 @@ export function checkConfigMapCredentials(resource: ResourceInput): Violation[] 
       const keyReason = credentialKeyReason(key);
       if (keyReason) {
         violations.push({
-          message: `${thing} ${field} key "${key}" must not hold credentials: the key names ${keyReason}; move it to a Secret`,
+          message: `${thing} ${field} key "${key}" must not contain credentials: the key names ${keyReason}; move it to a Secret`,
         });
         continue;
       }
@@ -145,7 +145,7 @@ export function checkConfigMapCredentials(resource: ResourceInput): Violation[] 
         const valueReason = credentialValueReason(value);
         if (valueReason) {
           violations.push({
-            message: `${thing} data key "${key}" must not hold credentials: ${valueReason}; move it to a Secret`,
+            message: `${thing} data key "${key}" must not contain credentials: ${valueReason}; move it to a Secret`,
           });
         }
       }

@@ -253,7 +253,7 @@ describe("policy pack: resource policies", function () {
         properties.data.DATABASE_PASSWORD = "hunter2-not-real";
       });
       const found = fromPolicy(await running().analyze(withKey), "no-credentials-in-configmap");
-      assert.match(found[0]?.message ?? "", /data key "DATABASE_PASSWORD" must not hold credentials/);
+      assert.match(found[0]?.message ?? "", /data key "DATABASE_PASSWORD" must not contain credentials/);
     });
 
     it("rejects a database URL with a password", async function () {
