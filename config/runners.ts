@@ -444,6 +444,12 @@ const scaleSetChartSchema = z.strictObject({
   timeoutSeconds: seconds.default(600),
 });
 
+/** Returns whether `schedule` has the five fields a Kubernetes CronJob takes, each of digits, stars, slashes, commas and dashes. */
+function isFiveFieldCron(schedule: string): boolean {
+  const fields = schedule.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((field) => CRON_FIELD_PATTERN.test(field));
+}
+
 const limitRangeSchema = z.strictObject({
   enabled: z.boolean().default(true),
   default: resourceListWithDefaults({ cpu: "1", memory: "1Gi" }),
@@ -480,15 +486,7 @@ const guardrailsSchema = z.strictObject({
       enabled: z.boolean().default(true),
       schedule: z
         .string()
-        .refine(
-          (s) =>
-            s.trim().split(/\s+/).length === 5 &&
-            s
-              .trim()
-              .split(/\s+/)
-              .every((f) => CRON_FIELD_PATTERN.test(f)),
-          "must be a five-field cron schedule",
-        )
+        .refine(isFiveFieldCron, "must be a five-field cron schedule")
         .default("*/5 * * * *"),
       image: pinnedImage(DEFAULT_CLEANUP_IMAGE).default(DEFAULT_CLEANUP_IMAGE),
       terminatingSeconds: seconds.default(300),
@@ -524,7 +522,7 @@ const secretValue = z.preprocess(
   (v) => (typeof v === "number" ? new Secret(String(v)) : v),
   z.instanceof(Secret, {
     error: (issue) =>
-      issue.input === undefined ? "is required" : "must be set with pulumi config set --secret",
+      issue.input === undefined ? "is required" : "must be a string set with pulumi config set --secret",
   }),
 );
 
@@ -548,7 +546,7 @@ const inputSchema = z.strictObject({
 type RunnersInput = z.output<typeof inputSchema>;
 type Issue = { path: PropertyKey[]; message: string; accepted: string };
 
-/** Configuration keys the program requires, with the command that sets each. */
+/** Secret keys every runners stack must set. */
 const REQUIRED_SECRETS = ["githubAppId", "githubAppInstallationId", "githubAppPrivateKey"] as const;
 
 /**
