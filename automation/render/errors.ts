@@ -13,11 +13,21 @@ export class StackNotFoundError extends Error {
   /** Stacks that do have a configuration file in the project directory, sorted. */
   readonly available: readonly string[];
 
-  constructor(stack: string, file: string, available: readonly string[], referrer?: StackReferrer) {
+  /**
+   * @param invalidName  Set when the name itself is invalid: the rule it breaks, in place of "does not exist".
+   */
+  constructor(
+    stack: string,
+    file: string,
+    available: readonly string[],
+    referrer?: StackReferrer,
+    invalidName?: string,
+  ) {
     const known = available.length > 0 ? available.join(", ") : "none";
+    const problem = invalidName ?? `${file} does not exist`;
     const reason = referrer
-      ? `Stack "${referrer.stack}" references stack "${stack}" through ${referrer.key}, but ${file} does not exist.`
-      : `Stack "${stack}" was not found: ${file} does not exist.`;
+      ? `Stack "${referrer.stack}" references stack "${stack}" through ${referrer.key}, but ${problem}.`
+      : `Stack "${stack}" was not found: ${problem}.`;
     const remedy = referrer
       ? `Set ${referrer.key} to one of the stacks in the project (${known}) or create ${file}.`
       : `Pick one of the stacks in the project (${known}) or create ${file}.`;

@@ -84,6 +84,9 @@ const REFERENCES: Partial<Record<Family, StackReferenceRule>> = {
 
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
 
+// The characters Pulumi allows in a stack name; anything else cannot name a file in the project.
+const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
 /** Lists the stacks that have a `Pulumi.<stack>.yaml` in `projectDir`, sorted by name. */
 export function listStacks(projectDir: string): string[] {
   let entries: string[];
@@ -126,6 +129,16 @@ interface ChainLink {
 }
 
 function readLink(stack: string, projectDir: string, referrer?: StackReferrer): ChainLink {
+  if (!STACK_NAME.test(stack)) {
+    const source = referrer ? `${referrer.key} of stack "${referrer.stack}"` : "the stack name";
+    throw new StackNotFoundError(
+      stack,
+      `Pulumi.${stack}.yaml`,
+      listStacks(projectDir),
+      referrer,
+      `${source} must contain only letters, digits, "-", "_" and "."`,
+    );
+  }
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     throw new StackNotFoundError(stack, file, listStacks(projectDir), referrer);
@@ -152,7 +165,9 @@ function referenceOf(
   }
   const key = `${NAMESPACE}:${rule.key}`;
   const environment = link.file.config[`${NAMESPACE}:environment`] ?? defaultEnvironment(link.stack);
-  const stack = link.file.config[key] ?? `${rule.family}-${environment}`;
+  // A fully qualified reference (`org/flywheel/caches-dev`) names its stack file by the last part.
+  const name = link.file.config[key] ?? `${rule.family}-${environment}`;
+  const stack = name.split("/").pop() ?? name;
   return { stack, referrer: { stack: link.stack, key }, rule };
 }
 

@@ -85,6 +85,12 @@ describe("flywheel render", () => {
       assert.match(result.stderr, /Stack "runners-prod" was not found/);
     });
 
+    it("rejects a stack name with a path", async () => {
+      const result = await render("--stack", "../runners-dev", "--project-dir", REPO_ROOT);
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /the stack name must contain only letters, digits/);
+    });
+
     it("rejects a project directory without stack files", async () => {
       const dir = makeProject({});
       dirs.push(dir);

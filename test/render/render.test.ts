@@ -264,6 +264,32 @@ describe("renderStackChain errors", () => {
     );
   });
 
+  it("follows a fully qualified reference", async () => {
+    const dir = project({
+      "caches-dev": exampleConfig("caches-dev"),
+      "runners-dev": {
+        ...exampleConfig("runners-dev"),
+        "flywheel:cachesStack": "tinyland-example/flywheel/caches-dev",
+      },
+    });
+    const chain = await renderStackChain("runners-dev", { projectDir: dir });
+    assert.deepEqual(
+      chain.map((r) => r.stack),
+      ["caches-dev", "runners-dev"],
+    );
+  });
+
+  it("rejects a reference that is not a stack name", async () => {
+    const dir = project({
+      "runners-dev": { ...exampleConfig("runners-dev"), "flywheel:cachesStack": "caches dev" },
+    });
+    await assert.rejects(renderStackChain("runners-dev", { projectDir: dir }), (err: unknown) => {
+      assert.ok(err instanceof StackNotFoundError);
+      assert.match(err.message, /flywheel:cachesStack of stack "runners-dev" must contain only letters/);
+      return true;
+    });
+  });
+
   it("rejects invalid configuration of a referenced stack", async () => {
     const dir = project({
       "caches-dev": { ...exampleConfig("caches-dev"), "flywheel:unknownKey": "x" },
