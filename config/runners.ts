@@ -743,13 +743,23 @@ function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void
   checkGuardrails(input, report);
 }
 
-/** Rejects two scale sets whose different GitHub Apps would share one credentials Secret. */
+/** Rejects two Secrets of one name in the runner namespace: credentials of different Apps, or the pull secret. */
 function checkCredentialSecrets(input: RunnersInput, report: (issue: Issue) => void): void {
   const runners = input.runners!;
-  // The default lanes use the top-level App, which an empty name stands for.
+  // The default lanes use the top-level App, which an empty name stands for. The registry pull
+  // secret holds no App, so its marker cannot equal a key of flywheel:extraGithubApps.
+  const pullSecret = { app: "(registry pull secret)", key: "runners.registry.pullSecretName" };
   const owners = new Map<string, { app: string; key: string }>([
-    [runners.githubConfigSecret, { app: "", key: "runners.githubConfigSecret" }],
+    [runners.registry.pullSecretName, pullSecret],
   ]);
+  if (runners.githubConfigSecret === runners.registry.pullSecretName) {
+    report({
+      path: ["runners", "githubConfigSecret"],
+      message: `names the Secret ${runners.githubConfigSecret} of flywheel:${pullSecret.key}`,
+      accepted: "github-app-secret",
+    });
+  }
+  owners.set(runners.githubConfigSecret, { app: "", key: "runners.githubConfigSecret" });
   for (const [release, extra] of Object.entries(runners.extraScaleSets)) {
     const secretName = extra.githubConfigSecret ?? `${release}-github-app`;
     const owner = owners.get(secretName);

@@ -492,6 +492,11 @@ const INVALID: InvalidCase[] = [
     key: "flywheel:runners.extraScaleSets.other-org.githubConfigSecret",
   },
   {
+    name: "credentials Secret named like the pull secret",
+    file: () => runnersSet("githubConfigSecret", "ghcr-auth"),
+    key: "flywheel:runners.githubConfigSecret",
+  },
+  {
     name: "extra App missing its private key",
     file: () =>
       withKeys(
