@@ -738,6 +738,15 @@ function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void
       });
     }
   }
+  if (runners.namespace === runners.controller.namespace) {
+    // The stack creates both namespaces, and the guardrails' quota and default-deny policy would
+    // also bind the controller.
+    report({
+      path: ["runners", "namespace"],
+      message: `must differ from the controller namespace (${runners.controller.namespace})`,
+      accepted: "arc-runners",
+    });
+  }
   checkCredentialSecrets(input, report);
   checkQuota(entries, input, report);
   checkGuardrails(input, report);

@@ -492,6 +492,11 @@ const INVALID: InvalidCase[] = [
     key: "flywheel:runners.extraScaleSets.other-org.githubConfigSecret",
   },
   {
+    name: "runner namespace equal to the controller's",
+    file: () => runnersSet("namespace", "arc-systems"),
+    key: "flywheel:runners.namespace",
+  },
+  {
     name: "credentials Secret named like the pull secret",
     file: () => runnersSet("githubConfigSecret", "ghcr-auth"),
     key: "flywheel:runners.githubConfigSecret",
