@@ -411,12 +411,23 @@ async function record(
   pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
 
   let outputs: Record<string, unknown> = {};
+  let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
-    outputs = await program();
+    // A rejection here would also reject promises the SDK chains on the stack's outputs, which
+    // nobody awaits, and Node ends the process on an unhandled rejection. The error is kept and
+    // thrown once the runtime is idle.
+    try {
+      outputs = await program();
+    } catch (error) {
+      failure = { error };
+    }
     return {};
   });
-  const resolved = (await resolveOutput(outputs)) as Record<string, unknown>;
+  const resolved = failure === undefined ? ((await resolveOutput(outputs)) as Record<string, unknown>) : {};
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  if (failure !== undefined) {
+    throw failure.error;
+  }
 
   const resources = recorded
     .filter((r) => r.type !== "pulumi:pulumi:Stack")

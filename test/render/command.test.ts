@@ -112,6 +112,18 @@ describe("flywheel render", () => {
       );
     });
 
+    it("exits 2 when the program rejects a configured lane", async () => {
+      const dir = makeProject({
+        "caches-dev": exampleConfig("caches-dev"),
+        "runners-dev": exampleConfig("runners-dev"),
+        "github-dev": { ...exampleConfig("github-dev"), "flywheel:defaultLane": "tinyland-dind" },
+      });
+      dirs.push(dir);
+      const result = await render("--stack", "github-dev", "--project-dir", dir);
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /flywheel:defaultLane: /);
+    });
+
     it("prints a reference cycle", async () => {
       const dir = makeProject({
         "runners-dev": { ...exampleConfig("runners-dev"), "flywheel:cachesStack": "runners-dev" },

@@ -188,6 +188,43 @@ describe("recordProgram", () => {
     assert.equal(Error.stackTraceLimit, before);
   });
 
+  it("rethrows the program's error", async () => {
+    await assert.rejects(
+      record(async () => {
+        new Pair("outer");
+        throw new RangeError("lane tinyland-dind is disabled");
+      }),
+      /lane tinyland-dind is disabled/,
+    );
+  });
+
+  it("leaves no unhandled rejection after a failure", async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    try {
+      await record(async () => {
+        throw new RangeError("lane tinyland-dind is disabled");
+      }).catch(() => undefined);
+      // Unhandled rejections are reported after the microtask queue drains.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+
+  it("records again after a failure", async () => {
+    await record(async () => {
+      throw new RangeError("first run fails");
+    }).catch(() => undefined);
+    const result = await record(async () => {
+      new Pair("again");
+      return {};
+    });
+    assert.equal(find(result, "again").parent, null);
+  });
+
   it("rejects a second run while one is active", async () => {
     let release: () => void = () => undefined;
     const blocked = new Promise<void>((resolve) => {
