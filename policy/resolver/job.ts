@@ -104,7 +104,7 @@ function resolveJobWith(
     throw error;
   }
   if (job.uses !== undefined) {
-    return { result: resolveCall(workflow, job, compiled, context, callStack, budget) };
+    return { result: resolveCall(workflow, job, compiled, context, source, callStack, budget) };
   }
   const outcomes = enumerate(workflow, compiled.runsOn as CompiledValue, compiled, context, source, budget);
   return { result: judgeOutcomes(context, job, outcomes) };
@@ -464,6 +464,7 @@ function resolveCall(
   job: ParsedJob,
   compiled: CompiledJob,
   context: ResolveContext,
+  source: CallInputSource,
   callStack: string[],
   budget: Budget,
 ): JobResult {
@@ -500,7 +501,7 @@ function resolveCall(
     return fail(`job calls "${uses}", which GitHub rejects: ${callee.errors[0].message}`);
   }
 
-  const domains = withValues(workflow, job, compiled, context, budget);
+  const domains = withValues(workflow, job, compiled, context, source, budget);
   const name = path.basename(callee.file);
   const labelSets: string[][] = [];
   const reasons: string[] = [];
@@ -532,20 +533,21 @@ function resolveCall(
 
 /**
  * Evaluates the `with:` values a calling job passes, over the caller's own events, inputs and matrix.
- * The caller's own `workflow_call` inputs are taken from their defaults, so chains of callers are not
- * followed past one level.
+ * `source` gives the caller's own `workflow_call` inputs, so a value passed through a chain of reusable
+ * workflows reaches the last one.
  */
 function withValues(
   workflow: ParsedWorkflow,
   job: ParsedJob,
   compiled: CompiledJob,
   context: ResolveContext,
+  source: CallInputSource,
   budget: Budget,
 ): InputDomains {
   const domains: InputDomains = new Map();
   const site = `passed by ${path.basename(workflow.file)}:${job.valueLine}`;
   for (const [name, value] of compiled.with) {
-    const outcomes = enumerate(workflow, value, compiled, context, { kind: "defaults" }, budget);
+    const outcomes = enumerate(workflow, value, compiled, context, source, budget);
     const values: InputValue[] = outcomes.map((outcome) => ({
       value:
         outcome.value ??
@@ -580,7 +582,8 @@ export function callSiteValues(
       }
       throw error;
     }
-    sites.push(withValues(workflow, job, compiled, context, { remaining: MAX_EVALUATIONS_PER_JOB }));
+    const source: CallInputSource = { kind: "callers", sites: () => context.callSites(workflow) };
+    sites.push(withValues(workflow, job, compiled, context, source, { remaining: MAX_EVALUATIONS_PER_JOB }));
   }
   return sites;
 }

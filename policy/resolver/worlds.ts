@@ -37,10 +37,6 @@ export function describeRuntimePath(path: string): string {
       return `${path} is not a known variable (pass it with --var ${path.slice("vars.".length)}=VALUE or declare it in the program)`;
     case "needs":
       return `${path} is a job result known only at run time`;
-    case "strategy":
-      return `${path} is known only at run time`;
-    case "matrix":
-      return `${path} is known only at run time`;
     default:
       return `${path} is known only at run time`;
   }
@@ -60,9 +56,7 @@ export type CallInputSource =
   /** Resolving the called workflow for one caller: only its values (or defaults) apply. */
   | { kind: "caller"; domains: InputDomains }
   /** Resolving the file on its own: defaults plus what every audited caller passes (computed on first use). */
-  | { kind: "callers"; sites: () => InputDomains[] }
-  /** Resolving a caller's own values: defaults only, so that chains of callers are not followed. */
-  | { kind: "defaults" };
+  | { kind: "callers"; sites: () => InputDomains[] };
 
 /**
  * Lists the worlds for the context paths an expression reads. `extraReferences` are paths read by the
@@ -224,6 +218,8 @@ function dispatchDomain(library: ExpressionLibrary, input: WorkflowInput): Input
         value: library.fromPlain(String(option)),
         source: "option",
       }));
+      // NOTE: the empty value assumes that a dispatch through the REST API may omit an optional
+      // choice input that has no default; the web form always sends one of the options.
       if (!input.required && !input.hasDefault) {
         values.push({ value: new data.StringData(""), source: "not given" });
       }
