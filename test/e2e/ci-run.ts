@@ -69,7 +69,7 @@ function renderPayload(event: EventName, shas: Record<string, string>): string {
   });
 }
 
-/** Starts `flywheel ci --json <file> --rules <rules>` in the sandbox's repository (see ci-entry.ts). */
+/** Starts `flywheel ci --json <file> --rules <rules>` in the sandbox's repository. */
 export function startCi(sandbox: Sandbox, options: CiRunOptions): CiRun {
   runCounter += 1;
   const runDir = path.join(sandbox.root, `run-${runCounter}-${options.event}`);
@@ -96,9 +96,8 @@ export function startCi(sandbox: Sandbox, options: CiRunOptions): CiRun {
   const running = startProcess(
     process.execPath,
     [
-      "--require",
-      path.join(sandbox.repo, "node_modules", "ts-node", "register", "transpile-only"),
-      path.join(sandbox.repo, "test", "e2e", "ci-entry.ts"),
+      path.join(sandbox.repo, "bin", "flywheel.js"),
+      "ci",
       "--json",
       recordFile,
       "--rules",
