@@ -74,7 +74,7 @@ function ruleOf(issue: Issue): { rule: string; accepted?: string } {
       const bound = String(issue.maximum);
       const rule =
         issue.origin === "array" || issue.origin === "string"
-          ? `must have at most ${bound} ${unitOf(issue.origin)}`
+          ? `must have at most ${bound} ${unitOf(issue.origin, bound)}`
           : `must be at most ${bound}`;
       return { rule, accepted: accepted ?? bound };
     }
@@ -82,7 +82,7 @@ function ruleOf(issue: Issue): { rule: string; accepted?: string } {
       const bound = String(issue.minimum);
       const rule =
         issue.origin === "array" || issue.origin === "string"
-          ? `must have at least ${bound} ${unitOf(issue.origin)}`
+          ? `must have at least ${bound} ${unitOf(issue.origin, bound)}`
           : `must be at least ${bound}`;
       return { rule, accepted: accepted ?? bound };
     }
@@ -101,8 +101,9 @@ function withArticle(noun: string): string {
   return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
-function unitOf(origin: string): string {
-  return origin === "array" ? "items" : "characters";
+function unitOf(origin: string, bound: string): string {
+  const unit = origin === "array" ? "item" : "character";
+  return bound === "1" ? unit : `${unit}s`;
 }
 
 /**
