@@ -159,6 +159,27 @@ describe("runner namespace guardrails: defaults", () => {
         at(named(result, "runner-guardrails-cleanup-script").inputs, "metadata", "name"),
       );
     });
+    it("runs as a non-root user", () => {
+      assert.equal(
+        at(
+          cronJob.inputs,
+          "spec",
+          "jobTemplate",
+          "spec",
+          "template",
+          "spec",
+          "securityContext",
+          "runAsNonRoot",
+        ),
+        true,
+      );
+    });
+    it("drops every capability", () => {
+      assert.deepEqual(at(cleanupContainer(cronJob), "securityContext", "capabilities", "drop"), ["ALL"]);
+    });
+    it("cannot escalate privileges", () => {
+      assert.equal(at(cleanupContainer(cronJob), "securityContext", "allowPrivilegeEscalation"), false);
+    });
     it("ships a script that deletes pods", () => {
       const script = String(
         at(named(result, "runner-guardrails-cleanup-script").inputs, "data", "cleanup.sh"),
