@@ -35,8 +35,8 @@ export interface RecordResult {
   outputs: Record<string, unknown>;
   /**
    * Places where a secret configuration value or a generated secret appeared in clear text. The
-   * recorder has already replaced each by `[secret]`; a non-empty list means the program handed a
-   * secret to the engine unencrypted, which would store it in plain text in the state.
+   * recorder has already replaced each by `[secret]`. A non-empty list means that the program handed
+   * a secret to the engine unencrypted, so the state would store it in plain text.
    */
   plaintextSecrets: PlaintextSecret[];
 }
@@ -413,9 +413,9 @@ async function record(
   let outputs: Record<string, unknown> = {};
   let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
-    // A rejection here would also reject promises the SDK chains on the stack's outputs, which
-    // nobody awaits, and Node ends the process on an unhandled rejection. The error is kept and
-    // thrown once the runtime is idle.
+    // A rejection here would also reject promises that the SDK chains on the stack's outputs and
+    // never awaits, so Node would end the process on an unhandled rejection. The error is kept
+    // and thrown once the runtime is idle.
     try {
       outputs = await program();
     } catch (error) {
