@@ -308,7 +308,7 @@ const memory = z
 const kubernetesName = z
   .string()
   .regex(KUBERNETES_NAME_PATTERN, "must be a DNS-1123 label (lower-case letters, digits, dashes)");
-/** An image reference pinned by tag or digest; `example` is the accepted value a problem names. */
+/** Builds a schema for an image pinned by tag or digest, whose problems suggest `example`. */
 function pinnedImage(example: string) {
   return z.string().superRefine((image, ctx) => {
     const problem = imagePinProblem(image);
@@ -410,7 +410,7 @@ function withEntryDefaults(defaults: Readonly<Record<string, unknown>>, fallback
   };
 }
 
-/** A CPU and memory pair of which either value may be overridden alone. */
+/** Builds a CPU and memory schema whose two values can be overridden one at a time. */
 function resourceListWithDefaults(defaults: ResourceList) {
   return z.preprocess((value) => mergeDefaults(defaults, value), resourceListSchema);
 }
@@ -756,7 +756,7 @@ function checkRunners(input: RunnersInput, report: (issue: Issue) => void): void
 function checkCredentialSecrets(input: RunnersInput, report: (issue: Issue) => void): void {
   const runners = input.runners!;
   // The default lanes use the top-level App, which an empty name stands for. The registry pull
-  // secret holds no App, so its marker cannot equal a key of flywheel:extraGithubApps.
+  // secret contains no App, so its marker cannot equal a key of flywheel:extraGithubApps.
   const pullSecret = { app: "(registry pull secret)", key: "runners.registry.pullSecretName" };
   const owners = new Map<string, { app: string; key: string }>([
     [runners.registry.pullSecretName, pullSecret],
@@ -775,7 +775,7 @@ function checkCredentialSecrets(input: RunnersInput, report: (issue: Issue) => v
     if (owner !== undefined && owner.app !== extra.githubApp) {
       report({
         path: ["runners", "extraScaleSets", release, "githubConfigSecret"],
-        message: `names the Secret ${secretName} of flywheel:${owner.key}, which holds other GitHub App credentials`,
+        message: `names the Secret ${secretName} of flywheel:${owner.key}, which contains the credentials of another GitHub App`,
         accepted: `${release}-github-app`,
       });
       continue;
