@@ -29,6 +29,9 @@ export interface World {
 const DISPATCH = "workflow_dispatch";
 const CALL = "workflow_call";
 
+/** The event of a world for a file that declares no trigger. */
+const NO_TRIGGER = "an unknown event";
+
 /** Describes a context path known only at run time, for the reason of a violation. */
 export function describeRuntimePath(path: string): string {
   const root = path.split(".")[0];
@@ -59,8 +62,8 @@ export type CallInputSource =
   | { kind: "callers"; sites: () => InputDomains[] };
 
 /**
- * Lists the worlds for the context paths an expression reads. `extraReferences` are paths read by the
- * expressions the value depends on (the matrix).
+ * Lists the worlds for the context paths an expression reads, including those its matrix reads. Returns
+ * a problem instead when there would be more than `maxWorlds`.
  */
 export function buildWorlds(
   library: ExpressionLibrary,
@@ -77,7 +80,17 @@ export function buildWorlds(
     strategy: library.unknown("strategy", describeRuntimePath),
   };
   const readsGithub = references.some((path) => path[0] === "github");
-  const inputPaths = references.filter((path) => path[0] === "inputs");
+  // github.event.inputs.NAME is the same dispatch input as inputs.NAME, as a string.
+  const inputPaths = references.flatMap((path) => {
+    if (path[0] === "inputs") {
+      return [path];
+    }
+    const isEventInputs = path[0] === "github" && path[1]?.toLowerCase() === "event";
+    if (isEventInputs && (path.length < 3 || path[2] === "*" || path[2].toLowerCase() === "inputs")) {
+      return [["inputs", ...path.slice(3)]];
+    }
+    return [];
+  });
   const readsAllInputs = inputPaths.some((path) => path.length < 2 || path[1] === "*");
   const inputNames = new Set(
     inputPaths.filter((path) => path.length >= 2).map((path) => path[1].toLowerCase()),
@@ -111,6 +124,11 @@ export function buildWorlds(
   }
   if (events.includes(CALL)) {
     groups.push([CALL]);
+  }
+  if (groups.length === 0) {
+    // A file without triggers is reported as an error, but its jobs still get a verdict, so they are
+    // judged as if an event without inputs had started them.
+    groups.push([NO_TRIGGER]);
   }
 
   const worlds: World[] = [];
@@ -171,7 +189,7 @@ function makeWorld(
     describeRuntimePath,
   );
   const githubKnown: Record<string, ExpressionData> = { event: eventContext };
-  if (event !== CALL) {
+  if (event !== CALL && event !== NO_TRIGGER) {
     // A called workflow receives its caller's event, which is not known here.
     githubKnown.event_name = library.fromPlain(event);
   }
