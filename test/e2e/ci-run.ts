@@ -121,7 +121,7 @@ export function runCi(sandbox: Sandbox, options: CiRunOptions): Promise<CiRunRes
   return startCi(sandbox, options).finished;
 }
 
-/** The run's output and record, for assertion messages. */
+/** Formats the run's output and record for assertion messages. */
 export function describeRun(result: CiRunResult): string {
   const record = result.record ? JSON.stringify(result.record, null, 2) : "(no record)";
   return `exit ${result.code}, signal ${result.signal}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}\n--- record\n${record}`;

@@ -19,7 +19,7 @@ import { findToolchain, REPO_ROOT, Sandbox } from "./harness";
 
 const FIXTURE_PACK = path.join(REPO_ROOT, "test", "fixtures", "e2e", "policy-pack");
 
-/** A program with one ConfigMap whose `data.runsOn` comes from `runsOn`. */
+/** Builds a program with one ConfigMap whose `data.runsOn` comes from `runsOn`. */
 function configMapProgram(runsOn: () => string): () => Promise<Record<string, unknown>> {
   return async () => {
     const configMap = new k8s.core.v1.ConfigMap("lanes", {

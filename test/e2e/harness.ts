@@ -1,6 +1,6 @@
 /**
  * Sandboxes for the end-to-end tests: a real Pulumi CLI on a temporary file backend, a private
- * PULUMI_HOME whose plugin cache holds the stand-in providers and the policy analyzer launcher, a
+ * PULUMI_HOME whose plugin cache contains the stand-in providers and the policy analyzer launcher, a
  * directory standing in for the cluster and the organization, and a git copy of the repository.
  * Nothing here reaches the network: plugin downloads are off and ambient plugins are ignored.
  */
@@ -72,7 +72,7 @@ export function findToolchain(): Toolchain | string {
   return `no Pulumi CLI ${pinnedMinor}.x was found${found}; run 'npm run toolchain'`;
 }
 
-/** One test's private world. Call {@link Sandbox.dispose} in `after`/`finally`. */
+/** One test's isolated environment. Call {@link Sandbox.dispose} in `after`/`finally`. */
 export class Sandbox {
   /** Temporary root holding everything below. */
   readonly root: string;
@@ -134,7 +134,7 @@ export class Sandbox {
     };
   }
 
-  /** Stand-in objects of one package, as `{ file, object }`, newest layout first. */
+  /** Stand-in objects of one package, as `{ file, object }`, sorted by file name. */
   objects(pkg: string): {
     file: string;
     object: { urn: string; type: string; id: string; properties: Record<string, unknown> };
@@ -163,7 +163,7 @@ export class Sandbox {
     });
   }
 
-  /** A stack's outputs from the backend's state (secrets stay masked). */
+  /** Reads a stack's outputs from the backend's state (secrets stay masked). */
   stackOutputs(stack: string): Record<string, unknown> {
     return JSON.parse(this.pulumi("stack", "output", "--json", "--stack", stack)) as Record<string, unknown>;
   }
@@ -176,7 +176,7 @@ export class Sandbox {
     return (exported.deployment.resources ?? []).map((resource) => resource.urn).sort();
   }
 
-  /** Lock files the file backend holds; an empty list means no stack is locked. */
+  /** Lock files in the file backend; an empty list means that no stack is locked. */
   lockFiles(): string[] {
     const locks = path.join(this.backendDir, ".pulumi", "locks");
     if (!fs.existsSync(locks)) {

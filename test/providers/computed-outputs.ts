@@ -44,7 +44,7 @@ function asString(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** The last segment of a type token: "kubernetes:helm.sh/v3:Release" -> "Release". */
+/** Returns the last segment of a type token: "kubernetes:helm.sh/v3:Release" -> "Release". */
 export function typeName(type: string): string {
   return type.split(":").pop() ?? type;
 }
@@ -52,7 +52,7 @@ export function typeName(type: string): string {
 /**
  * Defaults the name the real provider would generate and derives the id. Kubernetes objects
  * without `metadata.name` get `<resource name>-<suffix>`, like the kubernetes provider's
- * auto-naming; a name set in an earlier check is kept so the object is not renamed on update.
+ * auto-naming. A name set in an earlier check is kept, so an update never renames the object.
  */
 export function nameObject(type: string, resourceName: string, olds: Properties, news: Properties): Naming {
   const inputs: Properties = { ...news };

@@ -68,7 +68,7 @@ function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-/** Top-level keys whose values differ between the old state and the new inputs, ignoring computed keys. */
+/** Lists the top-level keys whose values differ between the old state and the new inputs, ignoring computed keys. */
 export function changedKeys(olds: Properties, news: Properties, computed: ReadonlySet<string>): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
   return [...keys]
@@ -79,7 +79,7 @@ export function changedKeys(olds: Properties, news: Properties, computed: Readon
 
 /** Stand-in provider for one package, storing objects under `<directory>/<package>/`. */
 export class StandInProvider implements provider.Provider {
-  /** Directory holding this package's objects. */
+  /** Directory containing this package's objects. */
   private readonly objectsDir: string;
   /** Directory standing in for the cluster or organization. */
   private readonly directory: string;
@@ -124,8 +124,8 @@ export class StandInProvider implements provider.Provider {
 
   async diff(_id: string, urn: string, olds: Properties, news: Properties): Promise<provider.DiffResult> {
     const { type } = this.resourceOf(urn);
-    // The Node.js provider SDK sends no list of changed keys to the engine, which then compares
-    // the old and new properties itself for display; this list only decides whether to update.
+    // The Node.js provider SDK cannot send the changed keys to the engine, so the engine compares
+    // the old and new properties itself for display. This list only decides whether to update.
     const computed = new Set(Object.keys(computedOutputs(type, "", news)));
     return { changes: changedKeys(olds, news, computed).length > 0, replaces: [] };
   }
@@ -149,7 +149,7 @@ export class StandInProvider implements provider.Provider {
     const { type } = this.resourceOf(urn);
     const file = this.fileOf(type, id);
     if (!fs.existsSync(file)) {
-      // An empty id tells the engine that the object is gone.
+      // An empty id reports to the engine that the object no longer exists.
       return { id: "", props: {} };
     }
     const stored = JSON.parse(fs.readFileSync(file, "utf8")) as StoredObject;
@@ -179,7 +179,7 @@ export class StandInProvider implements provider.Provider {
     return { outputs };
   }
 
-  /** Path of the file storing the object `id` of `type`. */
+  /** Returns the path of the file storing the object `id` of `type`. */
   fileOf(type: string, id: string): string {
     const safeId = id.replace(/[^A-Za-z0-9._-]/g, "_");
     return path.join(this.objectsDir, `${typeName(type)}--${safeId}.json`);
@@ -207,7 +207,7 @@ export class StandInProvider implements provider.Provider {
     const resource = parseUrn(urn);
     if (resource.type.split(":")[0] !== this.pkg) {
       throw new Error(
-        `The ${this.pkg} stand-in provider received ${resource.type}, a type of another package.`,
+        `The ${this.pkg} stand-in provider received ${resource.type}, a type of another package; check the resource's provider option.`,
       );
     }
     return resource;
