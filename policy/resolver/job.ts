@@ -396,6 +396,11 @@ function labelsOf(
 function judgeOutcomes(context: ResolveContext, job: ParsedJob, outcomes: Outcome[]): JobResult {
   const labelSets = new Map<string, string[]>();
   const reasons = new ReasonList();
+  if (outcomes.length === 0) {
+    // Only a matrix without combinations gets here. GitHub fails such a job, and nothing shows which
+    // runner a corrected matrix would pick, so the job fails closed.
+    reasons.add(`strategy.matrix expands to no combination, so runs-on cannot be checked`, "");
+  }
   for (const outcome of outcomes) {
     const where = outcome.description === "" ? "" : ` (${outcome.description})`;
     if (outcome.value === undefined) {

@@ -156,6 +156,13 @@ describe("auditWorkflowText", () => {
     assert.match(result.jobs.build.reasons[0], /github\.ref == 'refs\/heads\/main' is false/);
   });
 
+  it("fails closed on an empty matrix", async () => {
+    const text =
+      "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        os: []\n    runs-on: ${{ matrix.os }}\n";
+    const result = await auditWorkflowText(text, "ci.yml", PREFIX_FLEET);
+    assert.equal(result.jobs.a.verdict, "violation");
+  });
+
   it("resolves a declared variable", async () => {
     const result = await auditWorkflowText(workflow("${{ vars.LANE }}"), "ci.yml", {
       ...PREFIX_FLEET,
