@@ -73,7 +73,10 @@ export function expandMatrix(library: ExpressionLibrary, matrix: ExpressionData)
     }
   }
 
+  // An include entry merges only into the combinations of the product (after exclude), never into a
+  // combination an earlier include entry added.
   const originalKeys = new Set(vectors.map(([key]) => key.toLowerCase()));
+  const productCombinations = [...combinations];
   for (const entry of entries(library, include)) {
     if (!(entry instanceof data.Dictionary) || library.isUnknown(entry)) {
       combinations.push(new Map([["*", entry]]));
@@ -81,7 +84,7 @@ export function expandMatrix(library: ExpressionLibrary, matrix: ExpressionData)
     }
     let merged = false;
     if (originalKeys.size > 0) {
-      for (const combination of combinations) {
+      for (const combination of productCombinations) {
         const keepsOriginals = entry
           .pairs()
           .every(

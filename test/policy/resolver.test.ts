@@ -156,6 +156,38 @@ describe("auditWorkflowText", () => {
     assert.match(result.jobs.build.reasons[0], /github\.ref == 'refs\/heads\/main' is false/);
   });
 
+  it("merges include entries like GitHub", async () => {
+    // Entries that add a key everywhere, merge where original values match, or become new combinations.
+    const text = [
+      "on: push",
+      "jobs:",
+      "  a:",
+      "    strategy:",
+      "      matrix:",
+      "        fruit: [apple, pear]",
+      "        animal: [cat, dog]",
+      "        include:",
+      "          - color: green",
+      "          - color: pink",
+      "            animal: cat",
+      "          - fruit: apple",
+      "            shape: circle",
+      "          - fruit: banana",
+      "          - fruit: banana",
+      "            animal: cat",
+      "    runs-on: tinyland-${{ matrix.fruit }}-${{ matrix.animal }}-${{ matrix.color }}-${{ matrix.shape }}",
+    ].join("\n");
+    const result = await auditWorkflowText(text, "ci.yml", PREFIX_FLEET);
+    assert.deepEqual(result.jobs.a.labelSets, [
+      ["tinyland-apple-cat-pink-circle"],
+      ["tinyland-apple-dog-green-circle"],
+      ["tinyland-pear-cat-pink-"],
+      ["tinyland-pear-dog-green-"],
+      ["tinyland-banana---"],
+      ["tinyland-banana-cat--"],
+    ]);
+  });
+
   it("fails closed on an empty matrix", async () => {
     const text =
       "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        os: []\n    runs-on: ${{ matrix.os }}\n";
