@@ -5,7 +5,18 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
 import { ProjectNotFoundError, StackNotFoundError, StackReferenceError } from "./errors";
-import { listStacks, RenderedResource, renderStack, RenderResult, resolveProjectDir } from "./render";
+import type { RenderedResource, RenderResult } from "./render";
+
+/**
+ * Loads the renderer, and with it the Pulumi SDK and every stack, only once the arguments are valid.
+ * `--help` and usage errors then return at once and work even when a stack does not compile.
+ * `require` because a dynamic `import()` stays a native ESM import under `module: node16`, which
+ * cannot load the TypeScript sources that ts-node compiles.
+ */
+function loadRenderer(): typeof import("./render") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see above
+  return require("./render") as typeof import("./render");
+}
 
 /** Output streams of the command; default the process's standard streams. */
 export interface CommandStreams {
@@ -136,6 +147,7 @@ export async function run(argv: string[], streams: CommandStreams = process): Pr
 
   let result: RenderResult;
   try {
+    const { listStacks, renderStack, resolveProjectDir } = loadRenderer();
     const projectDir = resolveProjectDir(args.projectDir);
     if (args.projectDir !== undefined && listStacks(projectDir).length === 0) {
       streams.stderr.write(
