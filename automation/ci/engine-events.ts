@@ -25,8 +25,11 @@ const COUNTED_AS: Record<string, keyof ChangeCounts> = {
   same: "same",
 };
 
-/** Reads `path/file.yml:12:` at the start of a policy message, or after a space or parenthesis. */
-const FILE_LINE = /(?:^|[\s(])([\w./-]+\.[A-Za-z0-9]+):(\d+):/;
+/** Reads `path/file.yml:12:` at the start of a line of a policy message, or after a space or parenthesis. */
+const FILE_LINE = /(?:^|[\s(])([\w./-]+\.[A-Za-z0-9]+):(\d+):/m;
+
+/** Pulumi's color tags, such as `<{%fg 12%}>` and `<{%reset%}>`, which the engine leaves in raw-color messages. */
+const COLOR_TAGS = /<\{%[^%]*%\}>/g;
 
 /** Progress of one operation, reported after each resource finishes. */
 export interface Progress {
@@ -85,7 +88,7 @@ export class EngineEventFold {
     } else if (event.summaryEvent) {
       this.#summary = event.summaryEvent.resourceChanges;
     } else if (event.diagnosticEvent?.severity === "error") {
-      this.errors.push(this.redactor.redact(event.diagnosticEvent.message.trim()));
+      this.errors.push(this.redactor.redact(event.diagnosticEvent.message.replace(COLOR_TAGS, "").trim()));
     } else if (event.cancelEvent) {
       this.#cancelled = true;
     }
@@ -137,7 +140,7 @@ function resourceName(urn: string): string {
 }
 
 function toViolation(event: NonNullable<EngineEvent["policyEvent"]>, redactor: Redactor): PolicyViolation {
-  const message = redactor.redact(event.message.trim());
+  const message = redactor.redact(event.message.replace(COLOR_TAGS, "").trim());
   const violation: PolicyViolation = { policy: event.policyName, level: event.enforcementLevel, message };
   const location = FILE_LINE.exec(message);
   if (location !== null) {

@@ -218,6 +218,31 @@ describe("EngineEventFold", () => {
     assert.deepEqual(fold.changes, { create: 1, update: 1, delete: 1, same: 1 });
   });
 
+  it("strips color tags before locating the file", () => {
+    const fold = new EngineEventFold(new Redactor());
+    fold.onEvent({
+      sequence: 1,
+      timestamp: 0,
+      policyEvent: {
+        message:
+          "<{%fg 12%}>apps/.github/workflows/release.yml:9: job release: must run only on fleet runners<{%reset%}>\n",
+        color: "raw",
+        policyName: "no-hosted-runner",
+        policyPackName: "flywheel",
+        policyPackVersion: "0.1.0",
+        policyPackVersionTag: "",
+        enforcementLevel: "mandatory",
+      },
+    });
+    const [violation] = fold.policyViolations;
+    assert.equal(
+      violation.message,
+      "apps/.github/workflows/release.yml:9: job release: must run only on fleet runners",
+    );
+    assert.equal(violation.file, "apps/.github/workflows/release.yml");
+    assert.equal(violation.line, 9);
+  });
+
   it("keeps a policy message without a location", () => {
     const fold = new EngineEventFold(new Redactor());
     fold.onEvent({
