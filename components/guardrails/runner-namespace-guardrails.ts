@@ -36,7 +36,7 @@ export class RunnerNamespaceGuardrails extends pulumi.ComponentResource {
   readonly resourceQuota?: k8s.core.v1.ResourceQuota;
   /** The limit range, when enabled. */
   readonly limitRange?: k8s.core.v1.LimitRange;
-  /** PriorityClasses, empty unless enabled. */
+  /** PriorityClasses, empty unless enabled. They are cluster-scoped, so enable them in one instance per cluster. */
   readonly priorityClasses: k8s.scheduling.v1.PriorityClass[];
   /** The cleanup CronJob and its RBAC, when enabled. */
   readonly cleanup?: PodCleanup;

@@ -2,7 +2,9 @@ import * as assert from "node:assert/strict";
 import type { RecordedResource, RecordResult } from "../../automation/render/recorder";
 import { fitLimitRangeMax } from "../../components/guardrails/runner-namespace-guardrails";
 import { parseQuantity } from "../../components/guardrails/quantity";
-import { at, named, ofType, recordRunners, withRunners } from "./helpers/runners";
+import { recordProgram } from "../../automation/render/recorder";
+import { RunnerNamespaceGuardrails } from "../../components/guardrails/runner-namespace-guardrails";
+import { at, devStackFile, loadRunners, named, ofType, recordRunners, withRunners } from "./helpers/runners";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
 const PRIORITY_CLASS = "kubernetes:scheduling.k8s.io/v1:PriorityClass";
@@ -327,5 +329,44 @@ describe("parseQuantity", () => {
   }
   it("rejects a word", () => {
     assert.throws(() => parseQuantity("four"), /not a Kubernetes quantity/);
+  });
+});
+
+describe("RunnerNamespaceGuardrails", () => {
+  let result: RecordResult;
+
+  before(async () => {
+    const config = loadRunners(devStackFile());
+    if (config.family !== "runners") {
+      throw new Error("the example stack is not a runners stack");
+    }
+    const guardrails = config.runners.guardrails;
+    result = await recordProgram(
+      async () => {
+        new RunnerNamespaceGuardrails("team-a", { namespace: "team-a", guardrails, scaleSetLimits: [] });
+        new RunnerNamespaceGuardrails("team-b", { namespace: "team-b", guardrails, scaleSetLimits: [] });
+        return {};
+      },
+      { stack: "runners-dev", config: {} },
+    );
+  });
+
+  it("gives two instances distinct resource names", () => {
+    const names = result.resources.map((resource) => `${resource.type}::${resource.name}`);
+    assert.equal(new Set(names).size, names.length);
+  });
+  it("puts each quota in its own namespace", () => {
+    assert.deepEqual(
+      ofType(result, "kubernetes:core/v1:ResourceQuota")
+        .map((quota) => at(quota.inputs, "metadata", "namespace"))
+        .sort(),
+      ["team-a", "team-b"],
+    );
+  });
+  it("keeps the LimitRange max without scale sets", () => {
+    assert.deepEqual(at(named(result, "team-a-limits").inputs, "spec", "limits", 0, "max"), {
+      cpu: "4",
+      memory: "8Gi",
+    });
   });
 });
