@@ -198,7 +198,7 @@ function planChain(stack: string, projectDir: string): ChainLink[] {
     const nextFamily = rawFamily(next);
     if (nextFamily !== reference.rule.family) {
       throw new StackReferenceError(
-        `Stack "${link.stack}" references stack "${next.stack}" through ${reference.referrer.key}, but that stack's ${NAMESPACE}:family is ${JSON.stringify(nextFamily ?? null)}; it must name a ${reference.rule.family} stack.`,
+        `Stack "${link.stack}" references stack "${next.stack}" through ${reference.referrer.key}, but that stack's ${NAMESPACE}:family is ${JSON.stringify(nextFamily ?? null)}. ${reference.referrer.key} must name a ${reference.rule.family} stack.`,
         visited,
       );
     }
