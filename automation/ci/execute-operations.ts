@@ -81,7 +81,7 @@ export async function executeOperations(
         const record = records.get(stack) as OperationRecord;
         // Stacks that run side by side would interleave their lines, so each stack's lines are
         // kept and written as one group when the stack finishes.
-        // NOTE: so a long update shows only its start line until it ends; progress is not live.
+        // NOTE: a long update therefore shows only its start line until it ends. Progress is not live.
         const lines: string[] = [];
         const stackLog = new WorkflowLog(redactor, (text) => lines.push(text));
         const context: StackRunContext = {

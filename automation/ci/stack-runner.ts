@@ -53,7 +53,7 @@ export interface StackRunResult {
   drift?: boolean;
 }
 
-/** The inline program of a stack: the same code `index.ts` runs, loaded only when the engine runs it. */
+/** Builds a stack's inline program: the code `index.ts` runs, loaded only when the engine runs it. */
 function inlineProgram(stack: string): () => Promise<Record<string, unknown>> {
   return async () => {
     // Loaded here, not at the top, so that deciding and reporting never load the stacks' code.
