@@ -10,6 +10,8 @@ import {
   compiledReferences,
   compileValue,
   evaluateValue,
+  hasExpressions,
+  literalValue,
   TemplateError,
   type CompiledValue,
 } from "./template";
@@ -142,6 +144,11 @@ function enumerate(
   budget: Budget,
 ): Outcome[] {
   const { library } = context;
+  if (compiled.matrix === undefined && !hasExpressions(target)) {
+    // Most jobs name literal labels: one value, with no context to enumerate.
+    budget.remaining--;
+    return [{ value: library.fromPlain(literalValue(target)), description: "" }];
+  }
   const targetReferences = compiledReferences(library, target);
   const references = [
     ...targetReferences,

@@ -126,6 +126,20 @@ function parseChecked(
   return expr;
 }
 
+/** Returns the plain value of a compiled value that contains no expression. */
+export function literalValue(compiled: CompiledValue): unknown {
+  switch (compiled.kind) {
+    case "literal":
+      return compiled.value;
+    case "template":
+      throw new Error("literalValue needs a value without expressions; check hasExpressions first");
+    case "array":
+      return compiled.items.map(literalValue);
+    case "object":
+      return Object.fromEntries(compiled.entries.map(([key, item]) => [key, literalValue(item)]));
+  }
+}
+
 /** Lists every context path the compiled value reads. */
 export function compiledReferences(library: ExpressionLibrary, compiled: CompiledValue): ContextPath[] {
   switch (compiled.kind) {
