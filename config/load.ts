@@ -56,12 +56,16 @@ const DEFINITIONS: Record<Family, FamilyDefinition<unknown>> = {
 
 const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 
-/** Freezes an object graph in place so that no stack can change the parsed configuration. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !(value instanceof Secret) && !Object.isFrozen(value)) {
+/**
+ * Freezes an object graph in place so that no stack can change the parsed configuration. An object
+ * that is already frozen is still walked, because its children may not be.
+ */
+export function deepFreeze<T>(value: T, visited: WeakSet<object> = new WeakSet()): T {
+  if (value !== null && typeof value === "object" && !(value instanceof Secret) && !visited.has(value)) {
+    visited.add(value);
     Object.freeze(value);
     for (const child of Object.values(value as Record<string, unknown>)) {
-      deepFreeze(child);
+      deepFreeze(child, visited);
     }
   }
   return value;

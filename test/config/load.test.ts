@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as util from "node:util";
 import { ConfigError } from "../../config/errors";
-import { loadStackConfig, RawConfig, StackConfig } from "../../config/load";
+import { deepFreeze, loadStackConfig, RawConfig, StackConfig } from "../../config/load";
 import { Secret } from "../../config/secret";
 import { readStackFile } from "../../automation/render/stack-file";
 import { REPO_ROOT } from "../render/project";
@@ -227,6 +227,20 @@ describe("loadStackConfig", () => {
         raw("runners-dev", { "flywheel:githubAppId": undefined, "flywheel:family": "runners" }),
       );
       assert.ok(!error.message.includes("undefined"), error.message);
+    });
+  });
+
+  describe("deepFreeze", () => {
+    it("freezes the children of a frozen object", () => {
+      const child = { value: 1 };
+      deepFreeze(Object.freeze({ child }));
+      assert.ok(Object.isFrozen(child));
+    });
+
+    it("handles a cycle", () => {
+      const node: Record<string, unknown> = {};
+      node["self"] = node;
+      assert.ok(Object.isFrozen(deepFreeze(node)));
     });
   });
 
