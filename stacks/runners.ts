@@ -16,6 +16,8 @@ export const NIX_CONFIG = "experimental-features = nix-command flakes";
 export interface CacheEndpoints {
   /** Bazel remote cache, `grpc://...:9092`. */
   bazel: pulumi.Output<string>;
+  /** Bazel remote cache's HTTP endpoint (`/status`, `/metrics`), `http://...:8080`. */
+  bazelHttp: pulumi.Output<string>;
   /** Attic server, `http://attic.<namespace>.svc.cluster.local`. */
   atticServer: pulumi.Output<string>;
   /** Attic cache name, `main`. */
@@ -53,6 +55,7 @@ function readCacheEndpoints(stackName: string): CacheEndpoints {
   const caches = new pulumi.StackReference("caches", { name: stackName });
   return {
     bazel: caches.requireOutput("bazelCacheEndpoint") as pulumi.Output<string>,
+    bazelHttp: caches.requireOutput("bazelCacheHttpEndpoint") as pulumi.Output<string>,
     atticServer: caches.requireOutput("atticEndpoint") as pulumi.Output<string>,
     atticCache: caches.requireOutput("atticCacheName") as pulumi.Output<string>,
   };
@@ -222,6 +225,7 @@ export async function runnersStack(
     runnerNamespace: runners.runnerNamespace,
     cacheEndpoints: {
       bazel: endpoints.bazel,
+      bazelHttp: endpoints.bazelHttp,
       atticServer: endpoints.atticServer,
       atticCache: endpoints.atticCache,
     },

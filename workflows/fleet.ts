@@ -71,7 +71,7 @@ export function bazelStatusUrl(endpoints: CacheEndpoints): string {
   if (endpoints.bazelHttp !== undefined) {
     return `${endpoints.bazelHttp.replace(/\/+$/, "")}/status`;
   }
-  // NOTE: derived from the chart's default HTTP port; a caches stack that changes it must export bazelHttp.
+  // Runners stacks deployed before `bazelHttp` was exported lack it; the Service's default HTTP port applies.
   const host = new URL(endpoints.bazel.replace(/^grpcs?:/, "http:")).hostname;
   return `http://${host}:${BAZEL_REMOTE_HTTP_PORT}/status`;
 }

@@ -386,6 +386,7 @@ describe("runners stack: default fleet", () => {
     it("passes the cache endpoints through", () => {
       assert.deepEqual(result.outputs["cacheEndpoints"], {
         bazel: FAKE_CACHE_OUTPUTS.bazelCacheEndpoint,
+        bazelHttp: FAKE_CACHE_OUTPUTS.bazelCacheHttpEndpoint,
         atticServer: FAKE_CACHE_OUTPUTS.atticEndpoint,
         atticCache: FAKE_CACHE_OUTPUTS.atticCacheName,
       });
