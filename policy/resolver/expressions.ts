@@ -35,7 +35,10 @@ type ResultModule = typeof import("@actions/expressions/result", { with: { "reso
 /** A value of the expression language (string, number, boolean, null, array or object). */
 export type ExpressionData = DataModule.ExpressionData;
 
-/** Every context name GitHub defines, so that a read of a context `runs-on` may not use parses and can be reported. */
+/**
+ * Every context name GitHub defines. Expressions are parsed with all of them, so a context that a key
+ * may not read is reported by name instead of as a syntax error.
+ */
 export const ALL_CONTEXTS: readonly string[] = [
   "github",
   "env",
@@ -407,6 +410,8 @@ async function buildLibrary(): Promise<ExpressionLibrary> {
     }
   }
 
+  // Unlike the library's JSON reviver, this keeps expression data found inside plain arrays and objects,
+  // so unknown values survive being placed in a list or an object.
   function fromPlain(value: unknown): ExpressionData {
     if (
       value instanceof data.Null ||
