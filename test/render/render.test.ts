@@ -177,6 +177,7 @@ describe("renderStack", () => {
       atticCache: "atticCacheName",
     };
     for (const [field, output] of Object.entries(passedThrough)) {
+      assert.equal(typeof caches[output], "string", `caches output ${output}`);
       assert.equal(endpoints[field], caches[output], `cacheEndpoints.${field}`);
     }
   });
