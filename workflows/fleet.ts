@@ -18,6 +18,8 @@ const laneSchema = z.looseObject({
   runnerGroup: z.string().min(1),
   maxRunners: z.number().int().nonnegative(),
   enabled: z.boolean(),
+  /** Scope of the lane's scale set; optional so that older runners stack outputs still parse. */
+  githubConfigUrl: z.string().min(1).optional(),
 });
 
 const cacheEndpointsSchema = z.looseObject({
@@ -83,10 +85,24 @@ function laneKey(repositoryKey: string, repository: RepositoryConfig, family: Wo
     : "flywheel:defaultLane";
 }
 
+/**
+ * Tells whether a lane's scale set is registered where the repository's jobs can reach it: at the
+ * repository's organization, or at the repository itself. A lane of another organization or
+ * repository carries the same label but never picks up these jobs.
+ */
+export function laneServes(lane: Lane, organization: string, repositoryName: string): boolean {
+  if (lane.githubConfigUrl === undefined) {
+    return true;
+  }
+  const scope = lane.githubConfigUrl.replace(/\/+$/, "").toLowerCase();
+  const organizationUrl = `https://github.com/${organization}`.toLowerCase();
+  return scope === organizationUrl || scope === `${organizationUrl}/${repositoryName.toLowerCase()}`;
+}
+
 function laneProblem(label: string, lanes: readonly Lane[], runnersStack: string): string | undefined {
   const lane = lanes.find((candidate) => candidate.label === label);
   if (lane === undefined) {
-    return `names "${label}", which is not a lane of stack ${runnersStack}`;
+    return `names "${label}", which is not a lane of stack ${runnersStack} serving this repository`;
   }
   if (!lane.enabled) {
     return `names "${label}", whose lane in stack ${runnersStack} is disabled, so its jobs would queue forever`;
@@ -170,8 +186,11 @@ export function checkLanes(
     for (const family of repository.workflows) {
       const label = laneOf(config, repository, family);
       const key = laneKey(repositoryKey, repository, family);
-      const rule = laneProblem(label, lanes, runnersStack);
-      const lane = lanes.find((candidate) => candidate.label === label);
+      const serving = lanes.filter((candidate) =>
+        laneServes(candidate, config.organization, repositoryNameOf(repositoryKey, repository)),
+      );
+      const rule = laneProblem(label, serving, runnersStack);
+      const lane = serving.find((candidate) => candidate.label === label);
       if (rule !== undefined || lane === undefined) {
         add(key, { key, rule: rule ?? `names "${label}"`, accepted });
         continue;

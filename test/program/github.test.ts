@@ -6,6 +6,7 @@ import { recordProgram } from "../../automation/render/recorder";
 import { readStackFile } from "../../automation/render/stack-file";
 import { runStack } from "../../stacks";
 import { readStackConfig } from "../../stacks/config";
+import { laneServes } from "../../workflows/fleet";
 import { GITHUB_ACTIONS_APP_ID } from "../../components/github/managed-repository";
 import { RunnerGroup } from "../../components/github/runner-group";
 import {
@@ -339,6 +340,41 @@ describe("github stack", () => {
       });
       assert.match(error.message, /flywheel:repositories\.flywheel\.lanes\.secretDetection: .*maxRunners 0/);
     });
+
+    it("rejects a lane registered for another organization", async () => {
+      const error = await githubStackError({
+        runners: (outputs) => ({
+          ...outputs,
+          lanes: [
+            fakeLane("tinyland-nix", { githubConfigUrl: "https://github.com/other-org" }),
+            fakeLane("tinyland-docker"),
+          ],
+        }),
+      });
+      assert.match(error.message, /flywheel:defaultLane: names "tinyland-nix", which is not a lane of stack/);
+    });
+
+    for (const [name, url, serves] of [
+      ["organization scope", "https://github.com/tinyland-example", true],
+      [
+        "repository scope, other case and trailing slash",
+        "https://github.com/Tinyland-Example/flywheel/",
+        true,
+      ],
+      ["another repository", "https://github.com/tinyland-example/platform-apps", false],
+      ["another organization", "https://github.com/other-org", false],
+    ] as const) {
+      it(`laneServes: ${name}`, () => {
+        const lane = {
+          label: "tinyland-nix",
+          runnerGroup: "default",
+          maxRunners: 5,
+          enabled: true,
+          githubConfigUrl: url,
+        };
+        assert.equal(laneServes(lane, "tinyland-example", "flywheel"), serves);
+      });
+    }
 
     it("fails naming defaultLane when the default lane is disabled", async () => {
       const error = await githubStackError({ config: { "flywheel:defaultLane": "tinyland-dind" } });
