@@ -9,8 +9,8 @@
  * - {@link BranchEvaluator} subclasses the library's `Evaluator`, which is a visitor over the library's
  *   parsed tree. It overrides only the visits where an unknown value meets a decision: a comparison
  *   (`==`, `<`, ...), a `!`, a truth test inside `&&`/`||`, or a predicate call (`contains`,
- *   `startsWith`, `endsWith`, the predicates of `case`). There it asks a {@link BranchChooser} for a
- *   truth value instead of computing one. Every other node is evaluated by the library itself.
+ *   `startsWith`, `endsWith`, the predicates of `case`). There it takes a truth value from a
+ *   {@link BranchChooser} instead of computing one. Every other node is evaluated by the library itself.
  * - {@link BranchChooser} replays a recorded list of choices and, after each run, flips the last
  *   `false` to `true`, so repeated runs visit every combination of truth values, each exactly once:
  *   an unknowable condition is taken both as true and as false.

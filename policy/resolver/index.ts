@@ -83,7 +83,7 @@ export async function auditPaths(paths: string[], fleet: FleetOptions): Promise<
       let sites = callSitesCache.get(callee);
       if (sites === undefined) {
         // Workflows that call each other in a cycle would recurse here forever; while a callee's sites
-        // are being collected, a nested request for them sees none. The cycle itself fails the calling
+        // are being collected, a nested request for them gets none. The cycle itself fails the calling
         // job when it is resolved.
         callSitesCache.set(callee, []);
         sites = callers
@@ -123,10 +123,17 @@ function resolveFile(workflow: ParsedWorkflow, context: ResolveContext): FileRes
   const hasViolation = Object.values(jobs).some((job) => job.verdict === "violation");
   return {
     file: workflow.file,
-    verdict: errors.length > 0 ? "error" : hasViolation ? "violation" : "pass",
+    verdict: fileVerdict(errors.length > 0, hasViolation),
     jobs,
     errors: errors.map((error) => `line ${error.line}: ${error.message}`),
   };
+}
+
+function fileVerdict(hasError: boolean, hasViolation: boolean): FileResult["verdict"] {
+  if (hasError) {
+    return "error";
+  }
+  return hasViolation ? "violation" : "pass";
 }
 
 /** Lists the workflow files of each path, in the order given and sorted within a directory. */

@@ -236,8 +236,8 @@ function dispatchDomain(library: ExpressionLibrary, input: WorkflowInput): Input
         value: library.fromPlain(String(option)),
         source: "option",
       }));
-      // NOTE: the empty value assumes that a dispatch through the REST API may omit an optional
-      // choice input that has no default; the web form always sends one of the options.
+      // NOTE: the empty value assumes that a dispatch through the REST API may omit an optional choice
+      // input without a default. The web form always sends one of the options.
       if (!input.required && !input.hasDefault) {
         values.push({ value: new data.StringData(""), source: "not given" });
       }
