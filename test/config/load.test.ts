@@ -127,7 +127,7 @@ describe("loadStackConfig", () => {
       assert.deepEqual(keysOf(error), ["flywheel:environment"]);
     });
 
-    it("rejects an invalid suffix when no environment is set", () => {
+    it("rejects an invalid stack suffix", () => {
       const error = rejection("caches-Dev", raw("caches-dev"));
       assert.match(
         error.message,

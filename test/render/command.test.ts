@@ -112,7 +112,7 @@ describe("flywheel render", () => {
       );
     });
 
-    it("exits 2 when the program rejects a configured lane", async () => {
+    it("exits 2 on a rejected lane", async () => {
       const dir = makeProject({
         "caches-dev": exampleConfig("caches-dev"),
         "runners-dev": exampleConfig("runners-dev"),
@@ -145,11 +145,11 @@ describe("flywheel render", () => {
       assert.equal(result.status, 0, result.stderr);
     });
 
-    it("prints one object with stack, resources and outputs", () => {
+    it("prints stack, resources and outputs", () => {
       assert.deepEqual(Object.keys(JSON.parse(result.stdout)), ["stack", "resources", "outputs"]);
     });
 
-    it("prints resources with type, name, parent and inputs", () => {
+    it("prints four keys per resource", () => {
       const rendered = JSON.parse(result.stdout) as { resources: Record<string, unknown>[] };
       for (const resource of rendered.resources) {
         assert.deepEqual(Object.keys(resource), ["type", "name", "parent", "inputs"]);

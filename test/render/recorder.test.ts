@@ -93,7 +93,7 @@ describe("recordProgram", () => {
     assert.equal(result.outputs["length"], 24);
   });
 
-  it("replaces a configuration secret passed in clear text", async () => {
+  it("replaces a clear-text configuration secret", async () => {
     const result = await record(async () => {
       new k8s.core.v1.ConfigMap("leaky", { data: { key: `prefix ${SECRET_VALUE}` } });
       return {};
@@ -101,7 +101,7 @@ describe("recordProgram", () => {
     assert.deepEqual(find(result, "leaky").inputs["data"], { key: "[secret]" });
   });
 
-  it("reports a configuration secret passed in clear text", async () => {
+  it("reports a clear-text configuration secret", async () => {
     const result = await record(async () => {
       new k8s.core.v1.ConfigMap("leaky", { data: { key: SECRET_VALUE } });
       return {};
@@ -109,7 +109,7 @@ describe("recordProgram", () => {
     assert.deepEqual(result.plaintextSecrets, [{ resource: "leaky", path: "data.key" }]);
   });
 
-  it("reports a generated password unwrapped into a resource", async () => {
+  it("reports an unwrapped generated password", async () => {
     const result = await record(async () => {
       const password = new random.RandomPassword("password", { length: 24 });
       new k8s.core.v1.ConfigMap("leaky", { data: { password: pulumi.unsecret(password.result) } });
@@ -118,7 +118,7 @@ describe("recordProgram", () => {
     assert.deepEqual(result.plaintextSecrets, [{ resource: "leaky", path: "data.password" }]);
   });
 
-  it("reports nothing for a program that keeps secrets wrapped", async () => {
+  it("reports nothing for wrapped secrets", async () => {
     const result = await record(async () => {
       const key = new pulumi.Config("flywheel").requireSecret("githubAppPrivateKey");
       new k8s.core.v1.Secret("credentials", { stringData: { key } });
