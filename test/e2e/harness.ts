@@ -39,7 +39,8 @@ function cliVersion(pulumi: string): string | undefined {
   }
 }
 
-function onPath(command: string): string | undefined {
+/** Returns the path of `command` in a PATH directory, if any. */
+export function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     const candidate = path.join(dir, command);
     if (dir && fs.existsSync(candidate)) {
