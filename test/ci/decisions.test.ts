@@ -196,6 +196,17 @@ describe("flywheel ci decisions", () => {
       assert.match(record.notices[0], /tag v1\.2\.0/);
     });
 
+    it("does nothing for a deleted branch", async () => {
+      repo.git("checkout", "--quiet", base);
+      const head = repo.commit({ "config/runners.ts": "deleted" });
+      const event = eventFile("push.main.json", { base, head }, repo.dir, (payload) => {
+        payload.deleted = true;
+      });
+      const { record } = await runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("push", event) });
+      assert.equal(record.operations.length, 0);
+      assert.match(record.notices[0], /Push deleted refs\/heads\/main/);
+    });
+
     it("counts every file for a new default branch", async () => {
       const { record } = await decidePush("push.new-default-branch.json", { "config/github.ts": "15" });
       assert.ok(record.changedFiles.includes("Pulumi.yaml"));
