@@ -100,10 +100,10 @@ async function measure(
   };
 }
 
-function ratioLine(what: string, small: number, large: number): string {
+function ratioLine(label: string, small: number, large: number): string {
   const ratio = large / small;
   const verdict = ratio <= MAX_DOUBLING_RATIO ? "within" : "ABOVE";
-  return `  ${what} ratio: ${ratio.toFixed(2)} (${verdict} the ${MAX_DOUBLING_RATIO} target)`;
+  return `  ${label} ratio: ${ratio.toFixed(2)} (${verdict} the ${MAX_DOUBLING_RATIO} target)`;
 }
 
 function report(small: Measurement, large: Measurement): string[] {
