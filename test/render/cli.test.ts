@@ -50,6 +50,22 @@ describe("bin/flywheel.js render", function () {
     assert.ok(!result.stdout.includes("placeholder-for-"));
   });
 
+  it("prints help without loading stacks", async () => {
+    const script = [
+      'require("ts-node").register({ transpileOnly: true });',
+      'const { run } = require("./automation/render/command.ts");',
+      'run(["--help"], { stdout: { write() {} }, stderr: process.stderr }).then(() => {',
+      '  process.stdout.write(String(Object.keys(require.cache).some((file) => file.includes("/stacks/"))));',
+      "});",
+    ].join("\n");
+    const loaded = await new Promise<string>((resolve) => {
+      execFile(process.execPath, ["-e", script], { cwd: REPO_ROOT, timeout: 180_000 }, (_error, stdout) =>
+        resolve(stdout),
+      );
+    });
+    assert.equal(loaded, "false");
+  });
+
   it("exits 2 for an unknown stack", async () => {
     const unknown = await flywheel(["render", "--stack", "runners-prod"]);
     assert.equal(unknown.status, 2);
