@@ -12,6 +12,9 @@ import { runInDependencyOrder, upstreamStacks } from "./stack-graph";
 import { runStackOperation, StackRunContext } from "./stack-runner";
 import { WorkflowLog } from "./workflow-log";
 
+/** Least time between two live progress lines of one stack, so a large stack does not flood the log. */
+const PROGRESS_INTERVAL_MS = 10_000;
+
 /** Builds the Pulumi CLI's environment: the backend, the passphrase, and no update check. */
 function pulumiEnvironment(
   repoRoot: string,
@@ -81,8 +84,9 @@ export async function executeOperations(
         const record = records.get(stack) as OperationRecord;
         // Stacks that run side by side would interleave their lines, so each stack's lines are
         // kept and written as one group when the stack finishes.
-        // NOTE: a long update therefore shows only its start line until it ends. Progress is not live.
+        // A live progress line, at most one per PROGRESS_INTERVAL_MS, shows that a long update still runs.
         const lines: string[] = [];
+        let lastProgressAt = 0;
         const stackLog = new WorkflowLog(redactor, (text) => lines.push(text));
         const context: StackRunContext = {
           repoRoot: options.repoRoot,
@@ -96,6 +100,13 @@ export async function executeOperations(
           redactor,
           lockRetries: options.lockRetries,
           lockRetryDelayMs: options.lockRetryDelayMs,
+          onProgress: ({ done, total }) => {
+            const now = Date.now();
+            if (now - lastProgressAt >= PROGRESS_INTERVAL_MS) {
+              lastProgressAt = now;
+              log.info(`${stack}: ${done} of ${total} resources done.`);
+            }
+          },
         };
         log.info(`Started ${record.op} of ${stack}.`);
         record.startedAt = new Date().toISOString();

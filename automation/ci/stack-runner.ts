@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { EngineEventFold } from "./engine-events";
+import { EngineEventFold, Progress } from "./engine-events";
 import { loadAutomation } from "./pulumi-cli";
 import {
   classifyPulumiError,
@@ -37,6 +37,8 @@ export interface StackRunContext {
   lockRetries: number;
   /** Wait before the first retry, doubled for each later one, in milliseconds. */
   lockRetryDelayMs: number;
+  /** Receives each resource's progress as it happens, for a live line outside the stack's log group. */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** Result of one stack operation, before it enters the record. */
@@ -156,10 +158,13 @@ async function preview(
 }
 
 function progressLogger(context: StackRunContext, stack: string) {
-  return ({ done, total, op, urn }: { done: number; total: number; op: string; urn: string }) =>
+  return (progress: Progress): void => {
+    const { done, total, op, urn } = progress;
     context.log.info(
       `${stack}: ${done} of ${total} resources done (${op} ${urn.slice(urn.lastIndexOf("::") + 2)})`,
     );
+    context.onProgress?.(progress);
+  };
 }
 
 /**

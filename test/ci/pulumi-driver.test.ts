@@ -133,6 +133,7 @@ describe("flywheel ci with the Pulumi CLI", function () {
   describe("push to main", () => {
     let record: CiRecord;
     let exitCode: number;
+    let log: string;
     let fake: FakePulumi;
 
     before(async () => {
@@ -160,7 +161,7 @@ describe("flywheel ci with the Pulumi CLI", function () {
       repo.git("checkout", "--quiet", base);
       const head = repo.commit({ "config/runners.ts": "push" });
       const event = eventFile("push.main.json", { base, head }, repo.dir);
-      ({ record, exitCode } = await runDriver({
+      ({ record, exitCode, log } = await runDriver({
         repoRoot: repo.dir,
         env: { ...githubEnv("push", event), ...pulumiEnv() },
       }));
@@ -204,6 +205,13 @@ describe("flywheel ci with the Pulumi CLI", function () {
         operation(record, "runners-dev").diff,
         `+ create ${RELEASE} gh-nix\n~ update ${RELEASE} gh-docker`,
       );
+    });
+
+    it("shows progress before the stack's group", () => {
+      const live = log.search(/^runners-dev: \d+ of \d+ resources done\.$/m);
+      const group = log.indexOf("::group::up runners-dev");
+      assert.ok(live >= 0, log);
+      assert.ok(live < group, log);
     });
 
     it("previews github only after runners finished", () => {
