@@ -12,7 +12,7 @@ import { runInDependencyOrder, upstreamStacks } from "./stack-graph";
 import { runStackOperation, StackRunContext } from "./stack-runner";
 import { WorkflowLog } from "./workflow-log";
 
-/** Least time between two live progress lines of one stack, so a large stack does not flood the log. */
+/** Minimum time between two live progress lines of one stack, so a large stack does not flood the log. */
 const PROGRESS_INTERVAL_MS = 10_000;
 
 /** Builds the Pulumi CLI's environment: the backend, the passphrase, and no update check. */
