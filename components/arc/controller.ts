@@ -55,8 +55,10 @@ export class ArcController extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Plain values only: a resource reference has an unknown id at preview and a real one at update,
+    // so the engine rejects an update that applies a saved plan ("resource violates plan").
     this.registerOutputs({
-      release: this.release,
+      releaseName: controller.releaseName,
       namespace: this.namespace,
       serviceAccountName: this.serviceAccountName,
     });

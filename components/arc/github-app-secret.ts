@@ -44,6 +44,7 @@ export class GithubAppSecret extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.registerOutputs({ secret: this.secret, secretName: this.secretName });
+    // Plain values only, so that an update can apply the plan its preview saved (see ArcController).
+    this.registerOutputs({ secretName: this.secretName });
   }
 }

@@ -48,6 +48,7 @@ export class RegistryPullSecret extends pulumi.ComponentResource {
         ),
     );
 
-    this.registerOutputs({ secrets: this.secrets, secretName: this.secretName });
+    // Plain values only, so that an update can apply the plan its preview saved (see ArcController).
+    this.registerOutputs({ secretName: this.secretName, namespaces: args.namespaces });
   }
 }

@@ -44,6 +44,7 @@ export class ScaleSet extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.registerOutputs({ release: this.release, label: this.label });
+    // Plain values only, so that an update can apply the plan its preview saved (see ArcController).
+    this.registerOutputs({ releaseName: args.releaseName, label: this.label });
   }
 }

@@ -163,6 +163,8 @@ export class PodCleanup extends pulumi.ComponentResource {
       { parent: this, dependsOn: [account, binding] },
     );
 
-    this.registerOutputs({ cronJob: this.cronJob, role: this.role });
+    // Plain values only: a resource reference has an unknown id at preview and a real one at update,
+    // so the engine rejects an update that applies a saved plan ("resource violates plan").
+    this.registerOutputs({ namespace: args.namespace, schedule: args.cleanup.schedule });
   }
 }

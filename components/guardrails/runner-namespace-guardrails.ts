@@ -118,12 +118,11 @@ export class RunnerNamespaceGuardrails extends pulumi.ComponentResource {
       );
     }
 
+    // Plain values only, so that an update can apply the plan its preview saved (see PodCleanup).
     this.registerOutputs({
-      networkPolicy: this.networkPolicy,
-      resourceQuota: this.resourceQuota,
-      limitRange: this.limitRange,
-      priorityClasses: this.priorityClasses,
-      cleanup: this.cleanup,
+      namespace,
+      priorityClasses: classes.enabled ? Object.keys(classes.classes) : [],
+      cleanup: guardrails.cleanup.enabled,
     });
   }
 }
