@@ -8,7 +8,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { STANDIN_DIR_ENV } from "../providers/standin-provider";
+import { STANDIN_DIR_ENV, type StoredObject } from "../providers/standin-provider";
 import { STANDIN_PACKAGES, sdkVersion } from "../providers/main";
 
 /** Root of the repository under test. */
@@ -136,10 +136,7 @@ export class Sandbox {
   }
 
   /** Stand-in objects of one package, as `{ file, object }`, sorted by file name. */
-  objects(pkg: string): {
-    file: string;
-    object: { urn: string; type: string; id: string; properties: Record<string, unknown> };
-  }[] {
+  objects(pkg: string): { file: string; object: StoredObject }[] {
     const dir = path.join(this.standinDir, pkg);
     if (!fs.existsSync(dir)) {
       return [];
@@ -150,7 +147,7 @@ export class Sandbox {
       .sort()
       .map((name) => {
         const file = path.join(dir, name);
-        return { file, object: JSON.parse(fs.readFileSync(file, "utf8")) };
+        return { file, object: JSON.parse(fs.readFileSync(file, "utf8")) as StoredObject };
       });
   }
 
@@ -248,10 +245,7 @@ export interface ProcessResult {
 
 /** A child process started by {@link startProcess}, with its eventual result. */
 export interface RunningProcess {
-  pid: number;
   result: Promise<ProcessResult>;
-  /** Resolves once the output contains `text`; rejects if the process ends first. */
-  waitForOutput(text: string | RegExp): Promise<void>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -268,47 +262,18 @@ export function startProcess(
   });
   let stdout = "";
   let stderr = "";
-  const waiters: { pattern: string | RegExp; resolve: () => void; reject: (err: Error) => void }[] = [];
-  const matches = (pattern: string | RegExp) => {
-    const text = stdout + stderr;
-    return typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
-  };
-  const notify = () => {
-    for (const waiter of [...waiters]) {
-      if (matches(waiter.pattern)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  };
   child.stdout.on("data", (chunk: Buffer) => {
     stdout += chunk.toString();
-    notify();
   });
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
-    notify();
   });
   const result = new Promise<ProcessResult>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code, signal) => {
-      for (const waiter of waiters.splice(0)) {
-        waiter.reject(
-          new Error(
-            `${command} ended (code ${code}) before printing ${String(waiter.pattern)}:\n${stdout}\n${stderr}`,
-          ),
-        );
-      }
-      resolve({ code, signal, stdout, stderr });
-    });
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return {
-    pid: child.pid ?? -1,
     result,
-    waitForOutput: (pattern) =>
-      matches(pattern)
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => waiters.push({ pattern, resolve, reject })),
     kill: (signal) => {
       child.kill(signal);
     },
