@@ -1,12 +1,16 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { auditWorkflowText, type FileResult } from "../../policy/resolver";
-import { CORPUS_DIR, CORPUS_FLEET, readManifest } from "../fixtures/workflows/corpus";
+import { auditPaths, auditWorkflowText, type FileResult } from "../../policy/resolver";
+import { CORPUS_DIR, CORPUS_FLEET, readManifest, REUSABLE_DIR } from "../fixtures/workflows/corpus";
 
 /** Mutants checked per run; a few thousand keeps the run near ten seconds on two cores. */
 const MUTANTS = 3000;
+
+/** Directories of mutated callers and callees audited together per run; each holds every reusable file. */
+const MUTANT_DIRECTORIES = 200;
 
 /** Time one audit of a mutant may take, in milliseconds. */
 const MAX_MILLISECONDS_PER_MUTANT = 2000;
@@ -116,6 +120,43 @@ describe("resolver robustness", () => {
       const elapsed = performance.now() - started;
       assert.ok(elapsed < MAX_MILLISECONDS_PER_MUTANT, `${label} took ${elapsed.toFixed(0)} ms`);
       checkShape(result, mutant.text.split("\n").length, label);
+    }
+  });
+
+  it(`gives a verdict to ${MUTANT_DIRECTORIES} mutated call chains (seed ${SEED})`, async function () {
+    this.timeout(300_000);
+    const random = new Xorshift32(SEED ^ 0x5bd1e995);
+    const originals = fs
+      .readdirSync(REUSABLE_DIR)
+      .map((name) => ({ name, text: fs.readFileSync(path.join(REUSABLE_DIR, name), "utf8") }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-robustness-"));
+    try {
+      for (let n = 0; n < MUTANT_DIRECTORIES; n++) {
+        // Mutate one file per directory, so the others still call into it or are called by it.
+        const target = random.below(originals.length);
+        const steps: string[] = [];
+        for (const [i, original] of originals.entries()) {
+          let text = original.text;
+          if (i === target) {
+            const mutant = mutate(text, random);
+            text = mutant.text;
+            steps.push(`${original.name}: ${mutant.steps.join(", ")}`);
+          }
+          fs.writeFileSync(path.join(dir, original.name), text);
+        }
+        const label = `seed ${SEED} directory ${n} (${steps.join("; ")})`;
+        const started = performance.now();
+        const report = await auditPaths([dir], CORPUS_FLEET);
+        const elapsed = performance.now() - started;
+        assert.ok(elapsed < MAX_MILLISECONDS_PER_MUTANT, `${label} took ${elapsed.toFixed(0)} ms`);
+        assert.equal(report.files.length, originals.length, `${label}: file count`);
+        for (const result of report.files) {
+          const lineCount = fs.readFileSync(result.file, "utf8").split("\n").length;
+          checkShape(result, lineCount, `${label} ${path.basename(result.file)}`);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
