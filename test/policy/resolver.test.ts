@@ -81,6 +81,40 @@ describe("auditPaths over the corpus", () => {
   }
 });
 
+describe("auditPaths over reusable workflows", () => {
+  let report: AuditReport;
+
+  before(async () => {
+    report = await auditPaths([REUSABLE_DIR], CORPUS_FLEET);
+  });
+
+  function job(file: string, id: string): FileResult["jobs"][string] | undefined {
+    return report.files.find((result) => path.basename(result.file) === file)?.jobs[id];
+  }
+
+  it("gives a caller its callee's label sets", () => {
+    assert.deepEqual(job("caller-matrix.yml", "build")?.labelSets, [["tinyland-nix"], ["tinyland-dind"]]);
+  });
+
+  it("names the callee in a caller's reason", () => {
+    assert.match(
+      job("caller-hosted.yml", "test")?.reasons[0] ?? "",
+      /^called workflow callee-hosted\.yml, job test: /,
+    );
+  });
+
+  it("names the caller in a callee's reason", () => {
+    assert.match(job("callee-hosted.yml", "test")?.reasons[0] ?? "", /passed by caller-hosted\.yml:5/);
+  });
+
+  it("follows a value through a chain", () => {
+    assert.match(
+      job("chain-end.yml", "build")?.reasons[0] ?? "",
+      /passed by chain-middle\.yml:10 .*passed by chain-start\.yml:5/,
+    );
+  });
+});
+
 describe("auditWorkflowText over the corpus", () => {
   for (const [file, expected] of Object.entries(manifest)) {
     const alone = expected.alone ?? expected;
