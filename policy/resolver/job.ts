@@ -124,10 +124,14 @@ function compileJob(library: ExpressionLibrary, job: ParsedJob): CompiledJob {
       matrixSource === undefined
         ? undefined
         : compileValue(library, matrixSource, "strategy.matrix", STRATEGY_CONTEXTS),
-    with: Object.entries(job.with).map(([name, value]) => [
-      name,
-      compileValue(library, value, `with.${name}`, RUNS_ON_CONTEXTS),
-    ]),
+    // `with` matters only to a job that calls a reusable workflow.
+    with:
+      job.uses === undefined
+        ? []
+        : Object.entries(job.with).map(([name, value]) => [
+            name,
+            compileValue(library, value, `with.${name}`, RUNS_ON_CONTEXTS),
+          ]),
   };
 }
 

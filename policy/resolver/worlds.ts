@@ -45,6 +45,38 @@ export function describeRuntimePath(path: string): string {
   }
 }
 
+/** The contexts that do not depend on the event, and a world for expressions that read no event data. */
+interface BaseContexts {
+  vars: ExpressionData;
+  needs: ExpressionData;
+  strategy: ExpressionData;
+  withoutEvent: Record<string, ExpressionData>;
+}
+
+// Evaluation never changes a context, so one set per fleet serves every job of an audit.
+const baseContextsByFleet = new WeakMap<Fleet, BaseContexts>();
+
+function baseContexts(library: ExpressionLibrary, fleet: Fleet): BaseContexts {
+  let base = baseContextsByFleet.get(fleet);
+  if (base === undefined) {
+    const shared = {
+      vars: varsContext(library, fleet),
+      needs: library.unknown("needs", describeRuntimePath),
+      strategy: library.unknown("strategy", describeRuntimePath),
+    };
+    base = {
+      ...shared,
+      withoutEvent: {
+        ...shared,
+        github: library.openDictionary("github", {}, describeRuntimePath),
+        inputs: new library.expressions.data.Dictionary(),
+      },
+    };
+    baseContextsByFleet.set(fleet, base);
+  }
+  return base;
+}
+
 /** Builds the `vars` context: fleet variables are known, every other name is unknown. */
 export function varsContext(library: ExpressionLibrary, fleet: Fleet): DataModule.Dictionary {
   const known: Record<string, ExpressionData> = {};
@@ -73,12 +105,7 @@ export function buildWorlds(
   fleet: Fleet,
   maxWorlds: number,
 ): World[] | { problem: string } {
-  const { data } = library.expressions;
-  const base: Record<string, ExpressionData> = {
-    vars: varsContext(library, fleet),
-    needs: library.unknown("needs", describeRuntimePath),
-    strategy: library.unknown("strategy", describeRuntimePath),
-  };
+  const base = baseContexts(library, fleet);
   const readsGithub = references.some((path) => path[0] === "github");
   // github.event.inputs.NAME is the same dispatch input as inputs.NAME, as a string.
   const inputPaths = references.flatMap((path) => {
@@ -97,16 +124,7 @@ export function buildWorlds(
   );
 
   if (!readsGithub && inputPaths.length === 0) {
-    return [
-      {
-        contexts: {
-          ...base,
-          github: library.openDictionary("github", {}, describeRuntimePath),
-          inputs: new data.Dictionary(),
-        },
-        description: "",
-      },
-    ];
+    return [{ contexts: base.withoutEvent, description: "" }];
   }
 
   const events =
@@ -164,7 +182,7 @@ export function buildWorlds(
 
 function makeWorld(
   library: ExpressionLibrary,
-  base: Record<string, ExpressionData>,
+  base: BaseContexts,
   group: string[],
   declared: WorkflowInput[],
   assignment: Array<[string, InputValue]>,
@@ -194,7 +212,13 @@ function makeWorld(
     githubKnown.event_name = library.fromPlain(event);
   }
   return {
-    contexts: { ...base, github: library.openDictionary("github", githubKnown, describeRuntimePath), inputs },
+    contexts: {
+      vars: base.vars,
+      needs: base.needs,
+      strategy: base.strategy,
+      github: library.openDictionary("github", githubKnown, describeRuntimePath),
+      inputs,
+    },
     description: [`on ${group.join(", ")}`, ...described].join(", "),
   };
 }
