@@ -9,7 +9,7 @@ import { CORPUS_DIR, CORPUS_FLEET, readManifest, REUSABLE_DIR } from "../fixture
 /** Mutants checked per run; a few thousand keeps the run near ten seconds on two cores. */
 const MUTANTS = 3000;
 
-/** Directories of mutated callers and callees audited together per run; each holds every reusable file. */
+/** Directories of mutated callers and callees audited per run; each contains every reusable file. */
 const MUTANT_DIRECTORIES = 200;
 
 /** Time one audit of a mutant may take, in milliseconds. */
