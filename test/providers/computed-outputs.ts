@@ -4,6 +4,7 @@
  * the resource's name, so reruns of a test see the same ones.
  */
 import { createHash } from "node:crypto";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 /** Property bag as the provider SDK hands it over (JSON, with secrets as wrapped objects). */
 export type Properties = Record<string, unknown>;
@@ -19,16 +20,12 @@ export interface Naming {
 /** Computed outputs of one resource: the keys a diff ignores, because no program sets them. */
 export type ComputedOutputs = Properties;
 
-// Marks an output the engine keeps secret (sdk/nodejs/runtime/rpc.ts, specialSecretSig).
-const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-
 function digest(seed: string, length: number): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, length);
 }
 
 function secret(value: string): Properties {
-  return { [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE_VALUE, value };
+  return { [specialSigKey]: specialSecretSig, value };
 }
 
 /** A stable positive integer for ids GitHub returns as numbers. */

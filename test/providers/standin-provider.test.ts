@@ -2,10 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { nameObject } from "./computed-outputs";
 import { changedKeys, parseUrn, StandInProvider } from "./standin-provider";
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const CONFIG_MAP_URN =
   "urn:pulumi:runners-dev::flywheel::flywheel:arc:Controller$kubernetes:core/v1:ConfigMap::lanes";
 
@@ -49,7 +49,7 @@ describe("changedKeys", function () {
     {
       name: "key of a value unknown at preview",
       olds: { data: "x" },
-      news: { data: UNKNOWN },
+      news: { data: unknownValue },
       expected: ["data"],
     },
     { name: "no key for a computed output", olds: { status: { revision: 1 } }, news: {}, expected: [] },

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as provider from "@pulumi/pulumi/provider";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { computedOutputs, invokeResult, nameObject, typeName, type Properties } from "./computed-outputs";
 
 /** Environment variable naming the directory that stands in for the cluster and the organization. */
@@ -33,9 +34,6 @@ export const CHANGE_ON_RECHECK_ENV = "FLYWHEEL_STANDIN_CHANGE_ON_RECHECK";
 /** File touched when a create or update starts. */
 export const BUSY_MARKER = ".busy";
 
-/** The engine's placeholder for a value unknown at preview (sdk/nodejs/runtime/rpc.ts). */
-const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 /** One object as stored on disk. */
 export interface StoredObject {
   urn: string;
@@ -56,7 +54,7 @@ export function parseUrn(urn: string): { type: string; name: string } {
 }
 
 function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN_VALUE) {
+  if (value === unknownValue) {
     return true;
   }
   if (Array.isArray(value)) {
