@@ -29,6 +29,7 @@ import {
   checkScaleSetName,
   isScaleSetRelease,
   scaleSetFromRelease,
+  scaleSetsFromRunnerFleet,
   scaleSetsFromStackReference,
 } from "./rules/scale-sets";
 import { RESOURCE_TYPES, type ResourceInput, type Violation } from "./rules/types";
@@ -125,6 +126,9 @@ const fleetLabelServed: StackValidationPolicy = {
       ...resources
         .filter((resource) => resource.type === RESOURCE_TYPES.stackReference)
         .flatMap(scaleSetsFromStackReference),
+      ...resources
+        .filter((resource) => resource.type === RESOURCE_TYPES.runnerFleet)
+        .flatMap(scaleSetsFromRunnerFleet),
     ];
     report(
       await checkFleetLabelsServed(workflows, scaleSets, fleet, auditWorkflowText),

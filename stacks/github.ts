@@ -10,6 +10,7 @@ import {
 } from "../config/github";
 import type { StackConfig } from "../config/load";
 import { ManagedRepository, type WorkflowFile } from "../components/github/managed-repository";
+import { RunnerFleet } from "../components/github/runner-fleet";
 import { RunnerGroup } from "../components/github/runner-group";
 import { emitWorkflow } from "../workflows/emit";
 import { buildWorkflow, workflowPath } from "../workflows/families";
@@ -45,6 +46,7 @@ export async function githubStack(config: GithubStackConfig): Promise<StackOutpu
   );
   checkLanes(config.stack, settings, lanes, runnersStack);
   const fleetLabels = usableLabels(lanes);
+  new RunnerFleet("runner-fleet", { runnersStack, lanes });
 
   const githubConfig = new pulumi.Config("github");
   const provider = new github.Provider("github", {

@@ -55,11 +55,25 @@ export function scaleSetFromRelease(resource: ResourceInput): ScaleSet {
  * `{ label, maxRunners, enabled, ... }`.
  */
 export function scaleSetsFromStackReference(resource: ResourceInput): ScaleSet[] {
-  const lanes = getPath(resource.props, ["outputs", "lanes"]);
+  const stackName = typeof resource.props.name === "string" ? resource.props.name : resource.name;
+  return scaleSetsFromLanes(getPath(resource.props, ["outputs", "lanes"]), stackName);
+}
+
+/**
+ * Reads the lanes a github stack records in its `flywheel:github:RunnerFleet` component
+ * (`lanes` and `runnersStack` outputs). Engine v3.248.0 passes no StackReference to stack
+ * policies, so this record is where the runners stack's lanes reach them.
+ */
+export function scaleSetsFromRunnerFleet(resource: ResourceInput): ScaleSet[] {
+  const stackName =
+    typeof resource.props.runnersStack === "string" ? resource.props.runnersStack : resource.name;
+  return scaleSetsFromLanes(getPath(resource.props, ["lanes"]), stackName);
+}
+
+function scaleSetsFromLanes(lanes: Plain | undefined, stackName: string): ScaleSet[] {
   if (!Array.isArray(lanes)) {
     return [];
   }
-  const stackName = typeof resource.props.name === "string" ? resource.props.name : resource.name;
   const scaleSets: ScaleSet[] = [];
   for (const lane of lanes) {
     if (!isPlainObject(lane)) {

@@ -24,6 +24,7 @@ export const RESOURCE_TYPES = {
   runnerGroup: "github:index/actionsRunnerGroup:ActionsRunnerGroup",
   helmRelease: "kubernetes:helm.sh/v3:Release",
   stackReference: "pulumi:pulumi:StackReference",
+  runnerFleet: "flywheel:github:RunnerFleet",
   configMap: "kubernetes:core/v1:ConfigMap",
   service: "kubernetes:core/v1:Service",
 } as const;

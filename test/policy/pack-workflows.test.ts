@@ -7,6 +7,7 @@ import {
   mutate,
   readWorkflow,
   scaleSetRelease,
+  runnerFleet,
   stackReference,
   UNKNOWN,
   workflowFile,
@@ -206,6 +207,29 @@ describe("policy pack: workflow policies", function () {
       assert.match(
         found[0]?.message ?? "",
         /label "tinyland-nix" must be served .*Helm release gh-nix has maxRunners 0/,
+      );
+    });
+
+    it("accepts lanes recorded by the runner fleet component", async function () {
+      const stack = [
+        workflowFile(),
+        scaleSetRelease("gh-nix", "tinyland-nix", 5),
+        runnerFleet([lane("tinyland-docker")]),
+      ];
+      const found = fromPolicy(await running().analyzeStack(stack), "fleet-label-served");
+      assert.equal(found.length, 0);
+    });
+
+    it("rejects a runner fleet lane with maxRunners 0", async function () {
+      const stack = [
+        workflowFile(),
+        scaleSetRelease("gh-nix", "tinyland-nix", 5),
+        runnerFleet([lane("tinyland-docker", 0)]),
+      ];
+      const found = fromPolicy(await running().analyzeStack(stack), "fleet-label-served");
+      assert.match(
+        found[0]?.message ?? "",
+        /label "tinyland-docker" must be served .*lane of stack runners-dev/,
       );
     });
 

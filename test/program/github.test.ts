@@ -301,6 +301,11 @@ describe("github stack", () => {
       assert.equal(provider?.inputs["owner"], "tinyland-example");
     });
 
+    it("records the runner fleet for stack policies", () => {
+      const fleets = result.resources.filter((resource) => resource.type === "flywheel:github:RunnerFleet");
+      assert.equal(fleets.length, 1);
+    });
+
     it("registers GitHub resources inside components", () => {
       const orphans = result.resources.filter(
         (resource) => resource.type.startsWith("github:") && resource.parent === null,

@@ -102,6 +102,14 @@ export function stackReference(lanes: unknown[]): AnalyzedResource {
   };
 }
 
+export function runnerFleet(lanes: unknown[]): AnalyzedResource {
+  return {
+    type: "flywheel:github:RunnerFleet",
+    name: "runner-fleet",
+    properties: { runnersStack: "runners-dev", lanes },
+  };
+}
+
 export function runnerGroup(): AnalyzedResource {
   return {
     type: "github:index/actionsRunnerGroup:ActionsRunnerGroup",
