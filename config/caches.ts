@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseQuantity } from "./quantity";
 import type { FamilyDefinition } from "./load";
 import { Secret } from "./secret";
 
@@ -24,35 +25,12 @@ const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
 // ghcr.io/zhaofengli/attic carries this tag before the first deployment, or set `attic.image`.
 const DEFAULT_ATTIC_COMMIT = "07147da79388468ff85c2a650500d11ca0edd12e";
 
-const UNIT_BYTES: Record<string, number> = {
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 /** Bytes in one GiB: bazel-remote reads `--max_size` in GiB. */
 export const GIB = 2 ** 30;
 
-/**
- * Converts a Kubernetes quantity such as `50Gi` to bytes. Written here because no installed
- * package parses Kubernetes quantities; the schema admits only the forms this function handles.
- */
+/** Converts a memory or storage quantity such as `50Gi` to bytes. */
 export function quantityBytes(quantity: string): number {
-  const match = QUANTITY.exec(quantity);
-  if (match === null) {
-    throw new Error(`Quantity "${quantity}" is invalid; write it as a number with a unit such as 50Gi.`);
-  }
-  return Number(match[1]) * UNIT_BYTES[match[3] ?? ""];
+  return parseQuantity(quantity);
 }
 
 /** A string schema that must match `pattern`; the issue carries the rule and an accepted value. */

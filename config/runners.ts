@@ -17,7 +17,7 @@
 import { z } from "zod";
 import type { FamilyDefinition } from "./load";
 import { Secret } from "./secret";
-import { isQuantity, parseQuantity } from "../components/guardrails/quantity";
+import { isQuantity, parseQuantity } from "./quantity";
 
 /** Container mode of a scale set: plain runner, ARC's Docker sidecar, or a pod per job container. */
 export type ContainerMode = "none" | "dind" | "kubernetes";

@@ -52,6 +52,9 @@ export const DEFAULT_PATH_RULES: readonly PathRule[] = [
   { match: "components/{arc,guardrails}/**", affects: ["runners"] },
   { match: "{stacks,config}/github.ts", affects: ["github"] },
   { match: "{components/github,workflows}/**", affects: ["github"] },
+  // Program code that no family rule above claims (a shared helper such as config/quantity.ts, or
+  // a new component folder) may be used by any stack, so it affects them all.
+  { match: "{config,components,stacks}/**", affects: "all" },
 ];
 
 /** Settings a run gets without a rules file. */

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GuardrailsConfig, ResourceList } from "../../config/runners";
 import { PodCleanup } from "./pod-cleanup";
-import { maxQuantity } from "./quantity";
+import { maxQuantity } from "../../config/quantity";
 
 /** Inputs of {@link RunnerNamespaceGuardrails}. */
 export interface RunnerNamespaceGuardrailsArgs {

@@ -60,6 +60,16 @@ describe("affectedStacks", () => {
     ]);
   });
 
+  it("affects every stack for a shared config module", () => {
+    const affected = affectedStacks(["config/quantity.ts"], DEV_STACKS, DEFAULT_SETTINGS);
+    assert.equal(affected.size, DEV_STACKS.length);
+  });
+
+  it("leaves stacks upstream of a family's component", () => {
+    const affected = affectedStacks(["components/arc/scale-set.ts"], DEV_STACKS, DEFAULT_SETTINGS);
+    assert.equal(affected.has("caches-dev"), false);
+  });
+
   it("affects only the named stack file's stack", () => {
     const affected = affectedStacks(
       ["Pulumi.caches-dev.yaml"],

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { RecordedResource, RecordResult } from "../../automation/render/recorder";
 import { fitLimitRangeMax } from "../../components/guardrails/runner-namespace-guardrails";
-import { parseQuantity } from "../../components/guardrails/quantity";
+import { parseQuantity } from "../../config/quantity";
 import { recordProgram } from "../../automation/render/recorder";
 import { RunnerNamespaceGuardrails } from "../../components/guardrails/runner-namespace-guardrails";
 import { at, devStackFile, loadRunners, named, ofType, recordRunners, withRunners } from "./helpers/runners";
