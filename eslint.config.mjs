@@ -1,4 +1,4 @@
-// Type-aware linting, so that a promise nobody awaits is an error rather than a silent failure.
+// Type-aware linting, so that a promise left without an await is an error rather than a silent failure.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 

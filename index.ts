@@ -1,6 +1,6 @@
-// Entry point of the Pulumi program. Each stack names its family in `flywheel:family`; the
-// configuration is parsed once here, then handed to that family's stack function, whose return
-// value becomes the stack's outputs.
+// Entry point of the Pulumi program. Each stack names its family in `flywheel:family`. The
+// configuration is parsed once here and handed to that family's stack function, whose return value
+// becomes the stack's outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./stacks/config";
 import { runStack } from "./stacks";

@@ -13,7 +13,7 @@ export type Family = "caches" | "runners" | "github";
 export const FAMILIES: readonly Family[] = ["caches", "runners", "github"];
 
 /**
- * How one family declares its configuration keys (without the `flywheel:` namespace). The loader
+ * Declaration of one family's configuration keys, without the `flywheel:` namespace. The loader
  * handles `family` and `environment`, JSON decoding, secret wrapping and unknown-key checks.
  */
 export interface FamilyDefinition<T> {
@@ -29,7 +29,7 @@ export interface FamilyDefinition<T> {
 
 /** Values common to every stack. */
 export interface StackIdentity {
-  /** Stack name as Pulumi knows it, such as `runners-dev`. */
+  /** Stack name as Pulumi reports it, such as `runners-dev`. */
   stack: string;
   /** Environment suffix shared by the three stacks of one platform, default taken from the stack name. */
   environment: string;

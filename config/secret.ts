@@ -4,7 +4,7 @@ const REDACTED = "[secret]";
 
 /**
  * A configuration value set with `pulumi config set --secret`. The value is reachable only through
- * `reveal()`; printing, string conversion and JSON serialization all yield `[secret]`, so a parsed
+ * `reveal()`. Printing, string conversion and JSON serialization all yield `[secret]`, so a parsed
  * configuration object can be logged or rendered without leaking it. Stacks turn it into a Pulumi
  * secret with `pulumi.secret(value.reveal())` at the point of use.
  */

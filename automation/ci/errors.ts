@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** A Pulumi operation on one stack failed; subclasses say how, so callers never match message text. */
+/** Failure of a Pulumi operation on one stack. Subclasses name the cause, so callers never match message text. */
 export class StackOperationError extends Error {
   override name = "StackOperationError";
   constructor(
@@ -100,7 +100,7 @@ const STDERR_PATTERNS: readonly { pattern: RegExp; type: StackErrorClass; remedy
   },
 ];
 
-/** Longest message kept from the CLI's output, so an error stays readable in a log line. */
+/** Maximum length of the CLI output kept in an error, so the error stays readable in a log line. */
 const MAX_ERROR_TEXT = 2000;
 
 /** Picks the `error:` lines of the CLI's stderr, or its last lines when there are none. */

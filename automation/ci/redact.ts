@@ -49,7 +49,7 @@ export class Redactor {
       return text;
     }
     if (this.#pattern === undefined) {
-      // Longest first, so a secret that contains another is replaced whole.
+      // Sorted by decreasing length, so a secret that contains another is replaced whole.
       const sorted = [...this.#values].sort((a, b) => b.length - a.length);
       this.#pattern = new RegExp(
         sorted.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),

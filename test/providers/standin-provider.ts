@@ -11,7 +11,7 @@ import * as provider from "@pulumi/pulumi/provider";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { computedOutputs, invokeResult, nameObject, typeName, type Properties } from "./computed-outputs";
 
-/** Environment variable naming the directory that stands in for the cluster and the organization. */
+/** Environment variable naming the directory that replaces the cluster and the organization in tests. */
 export const STANDIN_DIR_ENV = "FLYWHEEL_STANDIN_DIR";
 
 /**
