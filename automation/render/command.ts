@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
-import { ProjectNotFoundError, StackNotFoundError, StackReferenceError } from "./errors";
+import { ProjectNotFoundError, StackFileError, StackNotFoundError, StackReferenceError } from "./errors";
 import type { RenderedResource, RenderResult } from "./render";
 
 /**
@@ -164,7 +164,8 @@ export async function run(argv: string[], streams: CommandStreams = process): Pr
       err instanceof ConfigError ||
       err instanceof StackNotFoundError ||
       err instanceof StackReferenceError ||
-      err instanceof ProjectNotFoundError;
+      err instanceof ProjectNotFoundError ||
+      err instanceof StackFileError;
     if (isUsage) {
       streams.stderr.write(`flywheel render: ${err.message}\n`);
       return EXIT_USAGE;

@@ -59,3 +59,15 @@ export class ProjectNotFoundError extends Error {
     this.name = "ProjectNotFoundError";
   }
 }
+
+/** A stack's `Pulumi.<stack>.yaml` exists but cannot be read or parsed. */
+export class StackFileError extends Error {
+  /** Path of the stack configuration file. */
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StackFileError";
+    this.file = file;
+  }
+}

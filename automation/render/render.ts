@@ -186,6 +186,14 @@ function planChain(stack: string, projectDir: string): ChainLink[] {
     if (reference === undefined) {
       return chain;
     }
+    if (reference.stack === link.stack) {
+      // Usually a stack whose family does not match its name: `caches-dev` set to family runners
+      // reads the caches stack of its environment, which is `caches-dev` itself.
+      throw new StackReferenceError(
+        `Stack "${link.stack}" has ${NAMESPACE}:family ${rawFamily(link)}, so it reads a ${reference.rule.family} stack through ${reference.referrer.key}, which names "${link.stack}" itself. Set ${NAMESPACE}:family in Pulumi.${link.stack}.yaml to the family the stack is for, or set ${reference.referrer.key} to a ${reference.rule.family} stack.`,
+        [link.stack, link.stack],
+      );
+    }
     if (visited.includes(reference.stack)) {
       const cycle = [...visited, reference.stack];
       throw new StackReferenceError(

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { StackFileError } from "./errors";
 
 /** A stack's configuration as read from its `Pulumi.<stack>.yaml`, in the form a program receives it. */
 export interface StackFileConfig {
@@ -62,24 +63,30 @@ export function readStackFile(stack: string, projectDir: string): StackFileConfi
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new Error(
+    throw new StackFileError(
+      file,
       `Stack configuration file ${file} could not be read; create it or pick an existing stack.`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
   let document: unknown;
   try {
     document = YAML.parse(text);
   } catch (err) {
-    throw new Error(`Stack configuration file ${file} is not valid YAML: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new StackFileError(
+      file,
+      `Stack configuration file ${file} is not valid YAML: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const entries = (document as { config?: unknown } | null)?.config ?? {};
   if (entries === null || typeof entries !== "object" || Array.isArray(entries)) {
-    throw new Error(`Stack configuration file ${file} must hold a "config:" mapping of keys to values.`);
+    throw new StackFileError(
+      file,
+      `Stack configuration file ${file} must hold a "config:" mapping of keys to values.`,
+    );
   }
 
   const project = projectName(projectDir);

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { run } from "../../automation/render/command";
 import { CapturedStream, exampleConfig, makeProject, removeProject, REPO_ROOT } from "./project";
 
@@ -131,7 +133,32 @@ describe("flywheel render", () => {
       dirs.push(dir);
       const result = await render("--stack", "runners-dev", "--project-dir", dir);
       assert.equal(result.status, 2);
-      assert.match(result.stderr, /cycle: runners-dev -> runners-dev/);
+      assert.match(result.stderr, /flywheel:cachesStack, which names "runners-dev" itself/);
+    });
+
+    it("names a family that does not match the stack", async () => {
+      const dir = makeProject({
+        "caches-dev": { ...exampleConfig("caches-dev"), "flywheel:family": "runners" },
+      });
+      dirs.push(dir);
+      const result = await render("--stack", "caches-dev", "--project-dir", dir);
+      assert.match(result.stderr, /Stack "caches-dev" has flywheel:family runners/);
+    });
+
+    it("exits 2 on a stack file that is not YAML", async () => {
+      const dir = makeProject({ "caches-dev": exampleConfig("caches-dev") });
+      dirs.push(dir);
+      fs.appendFileSync(path.join(dir, "Pulumi.caches-dev.yaml"), "  flywheel:bad: [unclosed\n");
+      const result = await render("--stack", "caches-dev", "--project-dir", dir);
+      assert.equal(result.status, 2);
+    });
+
+    it("names the stack file that is not YAML", async () => {
+      const dir = makeProject({ "caches-dev": exampleConfig("caches-dev") });
+      dirs.push(dir);
+      fs.appendFileSync(path.join(dir, "Pulumi.caches-dev.yaml"), "  flywheel:bad: [unclosed\n");
+      const result = await render("--stack", "caches-dev", "--project-dir", dir);
+      assert.match(result.stderr, /Pulumi\.caches-dev\.yaml is not valid YAML/);
     });
   });
 
