@@ -18,7 +18,74 @@ const REGISTRY_MIRROR = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-
 const HUMANTIME =
   /^(\d+\s*(nsec|ns|usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|day|d|weeks|week|w|months|month|M|years|year|y)\s*)+$/;
 const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
+
+/** One field of a CloudNativePG schedule, which the robfig/cron parser reads with seconds first. */
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  /** Names accepted in place of numbers (months, weekdays), mapped to their number. */
+  names?: readonly string[];
+  /** Offset of the first name's number: months count from 1, weekdays from 0. */
+  namesFrom?: number;
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: "seconds", min: 0, max: 59 },
+  { name: "minutes", min: 0, max: 59 },
+  { name: "hours", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+    namesFrom: 1,
+  },
+  {
+    name: "day of week",
+    min: 0,
+    max: 6,
+    names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+    namesFrom: 0,
+  },
+];
+
+function cronValue(text: string, field: CronField): number | undefined {
+  if (/^\d+$/.test(text)) {
+    return Number(text);
+  }
+  const index = field.names?.indexOf(text.toUpperCase()) ?? -1;
+  return index < 0 ? undefined : index + (field.namesFrom ?? 0);
+}
+
+/**
+ * Returns why one schedule field is invalid, or undefined. Each comma-separated part is `*`, `?`,
+ * a value or a range `a-b`, optionally followed by a step `/n`, with values inside the field's range.
+ */
+export function cronFieldProblem(text: string, field: CronField): string | undefined {
+  for (const part of text.split(",")) {
+    const [base, step, extra] = part.split("/");
+    if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) {
+      return `has the invalid step in ${JSON.stringify(part)}`;
+    }
+    if (base === "*" || base === "?") {
+      continue;
+    }
+    const bounds = base.split("-");
+    if (bounds.length > 2) {
+      return `has the invalid range ${JSON.stringify(base)}`;
+    }
+    const values = bounds.map((bound) => cronValue(bound, field));
+    if (values.some((value) => value === undefined || value < field.min || value > field.max)) {
+      return `must hold values from ${field.min} to ${field.max}, not ${JSON.stringify(base)}`;
+    }
+    if (values.length === 2 && (values[0] as number) > (values[1] as number)) {
+      return `has the range ${JSON.stringify(base)}, whose start is after its end`;
+    }
+  }
+  return undefined;
+}
 
 // The commit of the Attic repository whose image the default pins.
 // NOTE: chosen from the Attic repository's history, not pulled here; check that
@@ -321,13 +388,16 @@ const postgresSchema = z.strictObject({
         });
         return;
       }
-      const bad = fields.find((field) => !CRON_FIELD.test(field));
-      if (bad !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          message: `contains the invalid field ${JSON.stringify(bad)}`,
-          params: { accepted: "0 0 0 * * *" },
-        });
+      for (const [index, text] of fields.entries()) {
+        const field = CRON_FIELDS[index];
+        const problem = cronFieldProblem(text, field);
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message: `field ${index + 1} (${field.name}) ${problem}`,
+            params: { accepted: "0 0 0 * * *" },
+          });
+        }
       }
     })
     .default("0 0 0 * * *"),
@@ -492,6 +562,15 @@ function checkObjectStore(config: z.output<typeof familySchema>, ctx: z.Refineme
       code: "custom",
       path: [...storePath, "endpoint"],
       message: 'is required when objectStore.type is "s3"',
+      params: { accepted: "https://s3.eu-central-1.amazonaws.com" },
+    });
+  } else if (/^https?:\/\/[^\s/]*@/.test(store.endpoint)) {
+    // The value is not echoed: user information in a URL is a credential.
+    ctx.addIssue({
+      code: "custom",
+      path: [...storePath, "endpoint"],
+      message:
+        "must not contain credentials (user information before @); set flywheel:s3AccessKeyId and flywheel:s3SecretAccessKey as secrets instead",
       params: { accepted: "https://s3.eu-central-1.amazonaws.com" },
     });
   } else if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(store.endpoint)) {

@@ -124,7 +124,28 @@ const INVALID: InvalidCase[] = [
     build: () =>
       mutateCaches(cleanStack(), (c) => (section(c, "postgres")["backupSchedule"] = "0 0 0 * * mon;")),
     key: "flywheel:caches.postgres.backupSchedule",
-    rule: /contains the invalid field "mon;"/,
+    rule: /field 6 \(day of week\) must hold values from 0 to 6, not "mon;"/,
+  },
+  {
+    name: "backup schedule with letters for fields",
+    build: () =>
+      mutateCaches(cleanStack(), (c) => (section(c, "postgres")["backupSchedule"] = "x y z a b c")),
+    key: "flywheel:caches.postgres.backupSchedule",
+    rule: /field 1 \(seconds\) must hold values from 0 to 59, not "x"/,
+  },
+  {
+    name: "backup schedule hour out of range",
+    build: () =>
+      mutateCaches(cleanStack(), (c) => (section(c, "postgres")["backupSchedule"] = "0 0 99 * * *")),
+    key: "flywheel:caches.postgres.backupSchedule",
+    rule: /field 3 \(hours\) must hold values from 0 to 23, not "99"/,
+  },
+  {
+    name: "backup schedule with a zero step",
+    build: () =>
+      mutateCaches(cleanStack(), (c) => (section(c, "postgres")["backupSchedule"] = "0 */0 0 * * *")),
+    key: "flywheel:caches.postgres.backupSchedule",
+    rule: /field 2 \(minutes\) has the invalid step in "\*\/0"/,
   },
   {
     name: "bazel-remote image tagged latest",
@@ -251,6 +272,18 @@ const INVALID: InvalidCase[] = [
       ),
     key: "flywheel:caches.objectStore.endpoint",
     rule: /must be an http or https URL/,
+  },
+  {
+    name: "s3 endpoint with credentials",
+    build: () =>
+      withS3Keys(
+        mutateCaches(cleanStack(), (c) => {
+          externalS3(c);
+          section(c, "objectStore")["endpoint"] = "https://AKIA:hunter2secret@s3.example.com";
+        }),
+      ),
+    key: "flywheel:caches.objectStore.endpoint",
+    rule: /must not contain credentials/,
   },
   {
     name: "s3 store without bucket",
@@ -422,6 +455,16 @@ describe("caches configuration", () => {
         });
       });
     }
+  });
+
+  it("keeps endpoint credentials out of the message", () => {
+    const stack = withS3Keys(
+      mutateCaches(cleanStack(), (c) => {
+        externalS3(c);
+        section(c, "objectStore")["endpoint"] = "https://AKIA:hunter2secret@s3.example.com";
+      }),
+    );
+    assert.ok(!rejection(stack).message.includes("hunter2secret"));
   });
 
   it("fails before registering any resource", async () => {
