@@ -611,7 +611,9 @@ function checkScaleSet(
       accepted: "gh-nix",
     });
   }
-  if (scaleSet.minRunners > scaleSet.maxRunners) {
+  // A negative maxRunners has its own problem from the schema; comparing against it would only
+  // suggest an invalid value.
+  if (scaleSet.maxRunners >= 0 && scaleSet.minRunners > scaleSet.maxRunners) {
     report({
       path: [...path, "minRunners"],
       message: `must not exceed maxRunners (${scaleSet.maxRunners})`,

@@ -595,6 +595,14 @@ describe("runners configuration: invalid values", () => {
   }
 });
 
+describe("runners configuration: negative maxRunners", () => {
+  it("adds no minRunners problem", () => {
+    const error = reject(runnersSet("lanes.gh-nix.maxRunners", -1));
+    const keys = error.problems.map((problem) => problem.key);
+    assert.equal(keys.includes("flywheel:runners.lanes.gh-nix.minRunners"), false);
+  });
+});
+
 describe("runners configuration: failure timing", () => {
   let caught: unknown;
   let registered = -1;
