@@ -26,6 +26,9 @@ function collect(record: CiRecord): Annotation[] {
       annotations.push({ level: "error", message: op.error });
     }
   }
+  for (const error of record.fork?.errors ?? []) {
+    annotations.push({ level: "error", message: error });
+  }
   for (const file of record.fork?.files ?? []) {
     if (file.verdict !== "pass") {
       const [line] = file.reasons.map((reason) => /\bline (\d+)/.exec(reason)?.[1]).filter(Boolean);

@@ -13,9 +13,10 @@ a sticky pull request comment, annotations and an optional JSON record.
 
 Options:
   --dry-run                 Decide and report without running the Pulumi CLI.
-  --json <file>             Write the JSON record of the run to <file>.
+  --json <file>             Write the JSON record of the run to <file>, creating missing parent
+                            folders. <file> must not be an existing directory.
   --env <name>              Environment whose stacks (<family>-<name>) are considered; repeatable
-                            or comma-separated. Default: dev.
+                            or comma-separated, and never empty. Default: dev.
   --rules <file>            YAML or JSON file overriding the path rules, autoApply and dependsOn.
   --concurrency <n>         Independent stacks run at once, at most. Default: 2.
   --lock-retries <n>        Retries of an operation on a locked stack. Default: 3.
@@ -28,17 +29,56 @@ Exit status: 0 when every operation succeeded and no mandatory policy was violat
 2 for bad usage or unreadable input.
 `;
 
-function positiveInteger(name: string, value: string | undefined, fallback: number, minimum: number): number {
+/** Options that take a number, so a value such as `-1` belongs to the option and is not an option itself. */
+const NUMERIC_OPTIONS: readonly string[] = ["--concurrency", "--lock-retries", "--lock-retry-delay"];
+
+/**
+ * Joins `--concurrency -1` into `--concurrency=-1`. `parseArgs` otherwise rejects the value as
+ * ambiguous, and the range check below gives the clearer message.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (NUMERIC_OPTIONS.includes(argv[i]) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+      continue;
+    }
+    joined.push(argv[i]);
+  }
+  return joined;
+}
+
+function integerOption(name: string, value: string | undefined, fallback: number, minimum: number): number {
   if (value === undefined) {
     return fallback;
   }
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < minimum) {
+  if (value.trim() === "" || !Number.isInteger(parsed) || parsed < minimum) {
     throw new UsageError(
-      `${name} is "${value}"; it must be an integer of at least ${minimum}, such as ${fallback}.`,
+      `${name} ${JSON.stringify(value)} is invalid: it must be an integer of ${minimum} or more, such as ${fallback}.`,
     );
   }
   return parsed;
+}
+
+/** Splits the `--env` values on commas. An empty selection is bad usage, not a silent default of dev. */
+function environmentsOf(values: string[] | undefined): string[] {
+  if (values === undefined) {
+    return ["dev"];
+  }
+  const environments = values
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter(Boolean);
+  if (environments.length === 0) {
+    throw new UsageError(
+      `--env ${values.map((value) => JSON.stringify(value)).join(" ")} names no environment; ` +
+        "pass a name such as --env dev, or leave the option out to use dev.",
+    );
+  }
+  return environments;
 }
 
 /** Parses `flywheel ci` arguments, runs the driver, and returns the exit status. */
@@ -52,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     const { values } = (() => {
       try {
         return parseArgs({
-          args: argv,
+          args: joinNegativeValues(argv),
           options: {
             "dry-run": { type: "boolean", default: false },
             json: { type: "string" },
@@ -77,21 +117,21 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    const environments = (values.env ?? ["dev"])
-      .flatMap((value) => value.split(","))
-      .map((value) => value.trim())
-      .filter(Boolean);
+    const environments = environmentsOf(values.env);
+    const concurrency = integerOption("--concurrency", values.concurrency, 2, 1);
+    const lockRetries = integerOption("--lock-retries", values["lock-retries"], 3, 0);
+    const lockRetryDelayMs = integerOption("--lock-retry-delay", values["lock-retry-delay"], 5000, 0);
     process.on("SIGINT", cancel);
     process.on("SIGTERM", cancel);
     const { exitCode } = await runCi({
       repoRoot: values.repo ?? process.cwd(),
       dryRun: values["dry-run"] ?? false,
       jsonFile: values.json,
-      environments: environments.length > 0 ? environments : ["dev"],
+      environments,
       rulesFile: values.rules,
-      concurrency: positiveInteger("--concurrency", values.concurrency, 2, 1),
-      lockRetries: positiveInteger("--lock-retries", values["lock-retries"], 3, 0),
-      lockRetryDelayMs: positiveInteger("--lock-retry-delay", values["lock-retry-delay"], 5000, 0),
+      concurrency,
+      lockRetries,
+      lockRetryDelayMs,
       env: process.env,
       signal: controller.signal,
     });

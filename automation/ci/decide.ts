@@ -16,6 +16,9 @@ export const PREVIEWED_PR_ACTIONS: readonly string[] = [
 /** Operations `workflow_dispatch` accepts in its `operation` input. */
 export const DISPATCH_OPERATIONS: readonly OperationKind[] = ["preview", "up", "refresh", "drift"];
 
+/** Inputs `workflow_dispatch` accepts. Any other key is a mistake, such as `stack` for `stacks`. */
+export const DISPATCH_INPUTS: readonly string[] = ["operation", "stacks"];
+
 /** One operation the driver decided to run. */
 export interface PlannedOperation {
   stack: string;
@@ -190,17 +193,48 @@ function decidePush(
   return inOrder(operations, unaffected(stacks, affected), [], settings);
 }
 
+/**
+ * Rejects a dispatched update from a ref other than the default branch, because an update must
+ * apply reviewed code. A rejection fails the job (exit 2) instead of skipping with a notice, so the
+ * person who started the run sees at once that nothing was applied.
+ */
+function requireDefaultBranch(context: GithubContext): void {
+  const defaultBranch = context.event.repository?.default_branch;
+  if (defaultBranch === undefined) {
+    throw new UsageError(
+      `Event file ${context.eventPath} lacks repository.default_branch, so the driver cannot tell whether ` +
+        "the dispatched update runs on the default branch; pass the payload GitHub wrote for the run.",
+    );
+  }
+  if (context.ref !== `refs/heads/${defaultBranch}`) {
+    throw new UsageError(
+      `workflow_dispatch operation up runs only on the default branch refs/heads/${defaultBranch}, ` +
+        `but the run is on ${context.ref || "no ref"}; start it from ${defaultBranch}, or choose preview, refresh or drift.`,
+    );
+  }
+}
+
 function decideDispatch(
   context: GithubContext,
   stacks: readonly string[],
   settings: DriverSettings,
 ): Decision {
   const inputs = context.event.inputs ?? {};
+  const unknownKeys = Object.keys(inputs).filter((key) => !DISPATCH_INPUTS.includes(key));
+  if (unknownKeys.length > 0) {
+    throw new UsageError(
+      `workflow_dispatch has unknown input ${unknownKeys.map((key) => JSON.stringify(key)).join(", ")}; ` +
+        `the accepted inputs are ${DISPATCH_INPUTS.join(" and ")}.`,
+    );
+  }
   const operation = String(inputs.operation ?? "preview").trim();
   if (!DISPATCH_OPERATIONS.includes(operation as OperationKind)) {
     throw new UsageError(
       `workflow_dispatch input operation is "${operation}"; it must be one of ${DISPATCH_OPERATIONS.join(", ")}.`,
     );
+  }
+  if (operation === "up") {
+    requireDefaultBranch(context);
   }
   const requested = String(inputs.stacks ?? "all").trim();
   const names =

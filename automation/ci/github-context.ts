@@ -48,6 +48,38 @@ const REQUIRED_FIELDS: Record<string, readonly (keyof GithubEvent)[]> = {
   push: ["ref", "before", "after", "repository"],
 };
 
+/** A full commit SHA-1 as GitHub writes it in payloads: 40 hexadecimal characters. */
+const SHA_PATTERN = /^[0-9a-f]{40}$/i;
+
+/** Returns the commit fields an event kind passes to git, by their path in the payload. */
+function commitFields(eventName: string, event: GithubEvent): [string, string | undefined][] {
+  if (eventName === "pull_request") {
+    return [
+      ["pull_request.base.sha", event.pull_request?.base.sha],
+      ["pull_request.head.sha", event.pull_request?.head.sha],
+    ];
+  }
+  if (eventName === "push") {
+    return [
+      ["before", event.before],
+      ["after", event.after],
+    ];
+  }
+  return [];
+}
+
+/** Rejects a commit field that is not a full SHA before it reaches git. */
+function checkCommitFields(eventName: string, eventPath: string, event: GithubEvent): void {
+  for (const [field, value] of commitFields(eventName, event)) {
+    if (value !== undefined && !SHA_PATTERN.test(value)) {
+      throw new UsageError(
+        `Event file ${eventPath} has an invalid SHA in ${field}: ${JSON.stringify(value)} is not 40 hexadecimal ` +
+          "characters; pass the payload GitHub wrote for the run.",
+      );
+    }
+  }
+}
+
 function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === "") {
@@ -95,6 +127,7 @@ export function readGithubContext(env: NodeJS.ProcessEnv): GithubContext {
         "check that GITHUB_EVENT_NAME matches the payload.",
     );
   }
+  checkCommitFields(eventName, eventPath, parsed.data);
   return {
     eventName,
     eventPath,

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { UsageError } from "./errors";
 
 /** The Pulumi operation the driver runs on one stack. */
 export type OperationKind = "preview" | "up" | "refresh" | "drift";
@@ -102,8 +103,38 @@ export function plannedRecord(operation: {
   return { ...operation, status: "planned", changes: emptyChanges(), policyViolations: [] };
 }
 
-/** Writes the record as indented JSON, creating the parent folder. */
+/**
+ * Checks that `file` can become the JSON record: it is not a directory, and its nearest existing
+ * ancestor is a directory, so the missing folders can be created. Throws `UsageError` otherwise.
+ * Runs before any stack does, so a bad path costs no operation.
+ */
+export function checkRecordPath(file: string): void {
+  const target = path.resolve(file);
+  if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+    throw new UsageError(
+      `--json ${file} is a directory; pass a file path inside it, such as ${path.join(file, "flywheel-ci.json")}.`,
+    );
+  }
+  let ancestor = path.dirname(target);
+  while (!fs.existsSync(ancestor)) {
+    ancestor = path.dirname(ancestor);
+  }
+  if (!fs.statSync(ancestor).isDirectory()) {
+    throw new UsageError(
+      `--json ${file} cannot be created because ${ancestor} is a file, not a directory; pass a path under a directory.`,
+    );
+  }
+}
+
+/** Writes the record as indented JSON, creating missing parent folders. Throws `UsageError` when the file cannot be written. */
 export function writeRecord(file: string, record: CiRecord): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
+  } catch (err) {
+    throw new UsageError(
+      `--json ${file} could not be written: ${(err as Error).message}; pass a writable file path.`,
+      { cause: err },
+    );
+  }
 }

@@ -8,7 +8,7 @@ import type { ForkCheckTools } from "./fork-check";
 import { GithubContext, readGithubContext } from "./github-context";
 import { renderComment, renderSummary } from "./markdown-report";
 import { DEFAULT_SETTINGS, DriverSettings, loadRulesFile, stacksOfEnvironments } from "./path-rules";
-import { CiRecord, plannedRecord, writeRecord } from "./record";
+import { checkRecordPath, CiRecord, ForkCheckRecord, plannedRecord, writeRecord } from "./record";
 import { Redactor } from "./redact";
 import { WorkflowLog } from "./workflow-log";
 
@@ -128,6 +128,21 @@ function exitCodeOf(record: CiRecord): number {
   return failed || forkFailed ? 1 : 0;
 }
 
+/** Returns `count` with the noun, singular for one: "1 operation", "2 operations". */
+function countOf(count: number, singular: string): string {
+  return `${count} ${count === 1 ? singular : `${singular}s`}`;
+}
+
+/** Lists the fork check's failures, one line each, for its log group. */
+function forkFailures(fork: ForkCheckRecord): string[] {
+  const failures = [...fork.errors];
+  for (const file of fork.files.filter((f) => f.verdict !== "pass")) {
+    const reasons = file.reasons.length > 0 ? file.reasons : [`verdict ${file.verdict}`];
+    reasons.forEach((reason) => failures.push(`${file.file}: ${reason}`));
+  }
+  return failures;
+}
+
 async function report(
   record: CiRecord,
   context: GithubContext,
@@ -187,6 +202,9 @@ export async function runCi(options: CiOptions): Promise<CiResult> {
   const redactor = new Redactor();
   SECRET_ENVIRONMENT.forEach((name) => redactor.add(options.env[name]));
   const log = new WorkflowLog(redactor, options.write);
+  if (options.jsonFile !== undefined) {
+    checkRecordPath(options.jsonFile);
+  }
 
   const context = readGithubContext(options.env);
   const settings = loadSettings(options.rulesFile);
@@ -208,7 +226,9 @@ export async function runCi(options: CiOptions): Promise<CiResult> {
     notices: [...(changed.note ? [changed.note] : []), ...decision.notices],
   };
   record.notices.forEach((notice) => log.notice(notice));
-  log.info(`${changed.files.length} changed files; ${decision.operations.length} operations decided.`);
+  log.info(
+    `${countOf(changed.files.length, "changed file")}, ${countOf(decision.operations.length, "operation")} decided.`,
+  );
   for (const op of record.operations) {
     log.info(`${op.op} ${op.stack}: ${op.reason}`);
   }
@@ -219,9 +239,17 @@ export async function runCi(options: CiOptions): Promise<CiResult> {
     } else {
       const forkCheck = lazy.forkCheck();
       const tools = options.forkTools ?? forkCheck.loadForkCheckTools(options.repoRoot);
-      record.fork = await log.group("Offline render and audit of the fork's pull request", () =>
-        forkCheck.checkForkOffline(options.repoRoot, decision.fork?.stacks ?? [], tools),
-      );
+      record.fork = await log.group("Offline render and audit of the fork's pull request", async () => {
+        const fork = await forkCheck.checkForkOffline(options.repoRoot, decision.fork?.stacks ?? [], tools);
+        const failures = forkFailures(fork);
+        failures.forEach((failure) => log.info(failure));
+        log.info(
+          failures.length === 0
+            ? `${countOf(fork.files.length, "workflow file")} passed the audit.`
+            : `${countOf(failures.length, "failure")} in the offline check; the annotations and the job summary list them.`,
+        );
+        return fork;
+      });
     }
   } else if (!options.dryRun && decision.operations.length > 0) {
     const controller = new AbortController();

@@ -135,6 +135,11 @@ describe("flywheel ci decisions", () => {
     assert.deepEqual(record.changedFiles, ["docs/a.md", "stacks/github.ts"]);
   });
 
+  it("logs one changed file in the singular", async () => {
+    const { log } = await decidePullRequest({ "stacks/github.ts": "6b" });
+    assert.match(log, /^1 changed file, 1 operation decided\.$/m);
+  });
+
   it("previews on synchronize", async () => {
     const { record } = await decidePullRequest({ "stacks/github.ts": "7" }, "pull_request.synchronize.json");
     assert.deepEqual(operations(record), ["preview github-dev"]);
@@ -298,6 +303,69 @@ describe("flywheel ci decisions", () => {
       );
     });
 
+    it("rejects a dispatched update off the default branch", async () => {
+      const event = eventFile("workflow_dispatch.json", {}, repo.dir);
+      await assert.rejects(
+        runDriver({
+          repoRoot: repo.dir,
+          dryRun: true,
+          env: githubEnv("workflow_dispatch", event, { GITHUB_REF: "refs/heads/evil-branch" }),
+        }),
+        (err: Error) =>
+          err instanceof UsageError &&
+          /operation up runs only on the default branch refs\/heads\/main, but the run is on refs\/heads\/evil-branch/.test(
+            err.message,
+          ),
+      );
+    });
+
+    for (const operation of ["preview", "refresh", "drift"]) {
+      it(`allows a dispatched ${operation} off the default branch`, async () => {
+        const event = eventFile("workflow_dispatch.json", {}, repo.dir, (payload) => {
+          payload.inputs = { operation, stacks: "runners-dev" };
+        });
+        const { record } = await runDriver({
+          repoRoot: repo.dir,
+          dryRun: true,
+          env: githubEnv("workflow_dispatch", event, { GITHUB_REF: "refs/heads/evil-branch" }),
+        });
+        assert.deepEqual(operations(record), [`${operation} runners-dev`]);
+      });
+    }
+
+    it("rejects a dispatched update without a default branch", async () => {
+      const event = eventFile("workflow_dispatch.json", {}, repo.dir, (payload) => {
+        delete (payload.repository as { default_branch?: string }).default_branch;
+      });
+      await assert.rejects(
+        runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("workflow_dispatch", event) }),
+        (err: Error) => err instanceof UsageError && /lacks repository\.default_branch/.test(err.message),
+      );
+    });
+
+    it("rejects an unknown dispatch input", async () => {
+      const event = eventFile("workflow_dispatch.json", {}, repo.dir, (payload) => {
+        payload.inputs = { operation: "preview", stack: "runners-dev" };
+      });
+      await assert.rejects(
+        runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("workflow_dispatch", event) }),
+        (err: Error) =>
+          err instanceof UsageError &&
+          err.message ===
+            'workflow_dispatch has unknown input "stack"; the accepted inputs are operation and stacks.',
+      );
+    });
+
+    it("logs counts in the singular", async () => {
+      const event = eventFile("workflow_dispatch.json", {}, repo.dir);
+      const { log } = await runDriver({
+        repoRoot: repo.dir,
+        dryRun: true,
+        env: githubEnv("workflow_dispatch", event),
+      });
+      assert.match(log, /^0 changed files, 1 operation decided\.$/m);
+    });
+
     it("ignores events it does not handle", async () => {
       const event = eventFile("schedule.json", {}, repo.dir);
       const { record } = await runDriver({
@@ -345,6 +413,26 @@ describe("flywheel ci decisions", () => {
       await assert.rejects(
         runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("pull_request", event) }),
         (err: Error) => err instanceof UsageError && /fetch-depth: 0/.test(err.message),
+      );
+    });
+
+    it("rejects a SHA that is not 40 hex characters", async () => {
+      const event = eventFile("pull_request.opened.json", { base, head: "not-a-sha; rm -rf /" }, repo.dir);
+      await assert.rejects(
+        runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("pull_request", event) }),
+        (err: Error) =>
+          err instanceof UsageError &&
+          /invalid SHA in pull_request\.head\.sha: "not-a-sha; rm -rf \/" is not 40 hexadecimal/.test(
+            err.message,
+          ),
+      );
+    });
+
+    it("rejects an invalid push SHA", async () => {
+      const event = eventFile("push.main.json", { base: "1234", head: base }, repo.dir);
+      await assert.rejects(
+        runDriver({ repoRoot: repo.dir, dryRun: true, env: githubEnv("push", event) }),
+        (err: Error) => err instanceof UsageError && /invalid SHA in before: "1234"/.test(err.message),
       );
     });
 

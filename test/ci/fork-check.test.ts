@@ -144,6 +144,49 @@ describe("flywheel ci on a fork's pull request", function () {
     );
   });
 
+  describe("with a stack that fails to render", () => {
+    const secret = "fork-passphrase-7f3a91c2";
+    let log: string;
+    let group: string;
+
+    before(async () => {
+      const tools = toolsRendering(FLEET_WORKFLOW);
+      tools.renderStack = async () => {
+        throw new Error(`flywheel:maxRunners must be at most 5 (passphrase ${secret})`);
+      };
+      repo.git("checkout", "--quiet", "main");
+      const base = repo.head();
+      const head = repo.commit({ "config/github.ts": "fork 5" });
+      const event = eventFile("pull_request.fork.json", { base, head }, repo.dir);
+      ({ log } = await runDriver({
+        repoRoot: repo.dir,
+        forkTools: tools,
+        env: { ...githubEnv("pull_request", event), PULUMI_CONFIG_PASSPHRASE: secret },
+      }));
+      const start = log.indexOf("::group::Offline render and audit of the fork's pull request\n");
+      group = log.slice(start, log.indexOf("::endgroup::", start));
+    });
+
+    it("prints the failure inside the group", () => {
+      assert.match(group, /^Stack github-dev could not be rendered offline: flywheel:maxRunners/m);
+    });
+
+    it("annotates the failure as an error", () => {
+      assert.match(log, /^::error::Stack github-dev could not be rendered offline: flywheel:maxRunners/m);
+    });
+
+    it("redacts secrets from the log", () => {
+      assert.ok(!log.includes(secret), "the passphrase appears in the log");
+    });
+  });
+
+  it("prints an audit violation inside the group", async () => {
+    const { log } = await runFork({ "config/runners.ts": "fork 6" }, toolsRendering(HOSTED_WORKFLOW));
+    const start = log.indexOf("::group::Offline render and audit of the fork's pull request\n");
+    const group = log.slice(start, log.indexOf("::endgroup::", start));
+    assert.match(group, /^github-dev:flywheel\/\.github\/workflows\/validate\.yml: job build/m);
+  });
+
   it("passes this project's own stacks", async () => {
     const result = await checkForkOffline(PROJECT_ROOT, ["github-dev"], loadForkCheckTools(PROJECT_ROOT));
     assert.deepEqual(result.errors, []);

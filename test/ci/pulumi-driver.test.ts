@@ -506,6 +506,22 @@ describe("flywheel ci with the Pulumi CLI", function () {
       assert.equal(operation(record, "caches-dev").errorKind, "ToolchainError");
       assert.match(operation(record, "caches-dev").error ?? "", /npm run toolchain/);
     });
+
+    it("names the places tried in one sentence", async () => {
+      process.env.PATH = "/usr/bin:/bin";
+      const event = dispatch("preview", "caches-dev");
+      const root = path.join(repo.dir, "no-cli-here");
+      const { record } = await runDriver({
+        repoRoot: repo.dir,
+        env: { ...githubEnv("workflow_dispatch", event), FLYWHEEL_PULUMI_ROOT: root },
+      });
+      const expected =
+        `No usable Pulumi CLI was found in FLYWHEEL_PULUMI_ROOT (${root}), ${path.join(repo.dir, ".toolchain")} ` +
+        "or the PATH, so install it with `npm run toolchain` (which builds it into .toolchain from Go modules) " +
+        "or the official installer (https://www.pulumi.com/docs/install/), or set FLYWHEEL_PULUMI_ROOT to the " +
+        "folder that contains bin/pulumi.";
+      assert.equal(operation(record, "caches-dev").error, expected);
+    });
   });
 
   describe("cancellation", () => {

