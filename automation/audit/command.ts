@@ -15,6 +15,27 @@ const EXIT_ERROR = 2;
 /** Variable names GitHub accepts: letters, digits and `_`, not starting with a digit. */
 const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Maximum length of a line of text output, in characters. A line names a path, a job and its reasons,
+ * so a longer line is almost always a long value of the audited file echoed back. The JSON format
+ * keeps the full text.
+ */
+const MAX_TEXT_LINE_LENGTH = 2000;
+
+/**
+ * Ranges of code points that text output shows as `\\u` escapes, first and last included: C0 controls,
+ * DEL and C1 controls, the line and paragraph separators, bidirectional overrides and isolates (which
+ * reorder the text a reader sees), and unpaired surrogates (which cannot be encoded as UTF-8).
+ */
+const UNSAFE_CODE_POINT_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x0000, 0x001f],
+  [0x007f, 0x009f],
+  [0x2028, 0x2029],
+  [0x202a, 0x202e],
+  [0x2066, 0x2069],
+  [0xd800, 0xdfff],
+];
+
 type OutputFormat = "text" | "json";
 
 const HELP = `Usage: flywheel audit [options] <path>...
@@ -22,7 +43,8 @@ const HELP = `Usage: flywheel audit [options] <path>...
 Checks GitHub Actions workflows for jobs whose runs-on can reach a runner outside
 the fleet (a GitHub-hosted runner, an unknown label, or a value known only at
 run time). A path is a workflow file, a directory of workflows, or a repository
-root (its .github/workflows is read).
+root (a directory containing .git or .github; its .github/workflows is read).
+A directory that yields no workflow file is an error.
 
 Options:
   --label <name>          A fleet runner label (an ARC scale set name); repeatable.
@@ -65,7 +87,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     report = await auditPaths(options.paths, options.fleet);
   } catch (error) {
-    // auditPaths throws only for a missing path or invalid fleet options, both usage mistakes.
+    // auditPaths throws only for a missing path, a directory without workflow files or invalid fleet
+    // options, all usage mistakes.
     return usageFailure(error);
   }
   process.stdout.write(
@@ -76,7 +99,9 @@ export async function run(argv: string[]): Promise<number> {
 
 function usageFailure(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`flywheel audit: ${message}\nRun "flywheel audit --help" for usage.\n`);
+  process.stderr.write(
+    `${formatTextLine(`flywheel audit: ${message}`)}\nRun "flywheel audit --help" for usage.\n`,
+  );
   return EXIT_ERROR;
 }
 
@@ -114,14 +139,13 @@ function parseOptions(argv: string[]): AuditOptions | "help" {
 
   const labels = values.label ?? [];
   const givenPrefixes = values["label-prefix"] ?? [];
-  for (const [option, list] of [
-    ["--label", labels],
-    ["--label-prefix", givenPrefixes],
+  for (const [option, list, example] of [
+    ["--label", labels, `a runner label such as "${DEFAULT_LABEL_PREFIX}nix"`],
+    ["--label-prefix", givenPrefixes, `a label prefix such as "${DEFAULT_LABEL_PREFIX}"`],
   ] as const) {
-    if (list.some((value) => value.trim() === "")) {
-      throw new UsageError(
-        `${option} must not be empty; pass a runner label such as "${DEFAULT_LABEL_PREFIX}nix".`,
-      );
+    const blank = list.find((value) => value.trim() === "");
+    if (blank !== undefined) {
+      throw new UsageError(`${option} must not be empty, but it is "${blank}"; pass ${example}.`);
     }
   }
 
@@ -150,7 +174,10 @@ function parseVariables(assignments: string[]): Record<string, string> {
   return variables;
 }
 
-/** Formats the report as `file:line: job <id>: <reason>` lines and a closing count. */
+/**
+ * Formats the report as `file:line: job <id>: <reason>` lines and a closing count. Every line passes
+ * through {@link formatTextLine}, because paths, job ids, labels and reasons come from the audited files.
+ */
 export function formatText(report: AuditReport): string {
   const lines: string[] = [];
   for (const file of report.files) {
@@ -169,7 +196,48 @@ export function formatText(report: AuditReport): string {
   lines.push(
     `${total} ${total === 1 ? "file" : "files"} checked: ${pass} pass, ${violation} violation, ${error} error`,
   );
-  return `${lines.join("\n")}\n`;
+  return `${lines.map(formatTextLine).join("\n")}\n`;
+}
+
+/**
+ * Makes one line safe to print to a terminal or a CI log. Control characters, line and paragraph
+ * separators, bidirectional overrides and `\\` are shown as escapes (`\\n`, `\\u001b`), so a file
+ * cannot start a new line, inject a workflow command such as `::error::` or send terminal escapes.
+ * A line longer than {@link MAX_TEXT_LINE_LENGTH} is cut and ends with the count of characters left out.
+ */
+export function formatTextLine(line: string): string {
+  const characters = Array.from(line);
+  let shown = "";
+  for (const [index, character] of characters.entries()) {
+    const escaped = escapeCharacter(character);
+    if (shown.length + escaped.length > MAX_TEXT_LINE_LENGTH) {
+      shown += `... (${characters.length - index} more characters)`;
+      break;
+    }
+    shown += escaped;
+  }
+  // GitHub Actions reads a log line starting with "::" as a workflow command. Every such line here
+  // starts with a relative path, and "./" keeps it the same path.
+  return /^\s*::/.test(shown) ? `./${shown}` : shown;
+}
+
+function escapeCharacter(character: string): string {
+  switch (character) {
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    case "\\":
+      return "\\\\";
+  }
+  const codePoint = character.codePointAt(0) ?? 0;
+  if (!UNSAFE_CODE_POINT_RANGES.some(([first, last]) => codePoint >= first && codePoint <= last)) {
+    return character;
+  }
+  // Every unsafe code point is below U+10000, so four hex digits show it.
+  return `\\u${codePoint.toString(16).padStart(4, "0")}`;
 }
 
 function exitStatus(report: AuditReport): number {

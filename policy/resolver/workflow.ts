@@ -4,6 +4,7 @@
  */
 import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
+import { findNestingProblem } from "./nesting";
 
 /**
  * Maximum alias expansions per file. The `yaml` library's default is also 100; it is set here so that a
@@ -76,6 +77,12 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
     callInputs: [],
     jobs: [],
   };
+  // The yaml library composes nodes recursively, so a deeply nested file would exhaust the stack.
+  const nestingProblem = findNestingProblem(text);
+  if (nestingProblem !== undefined) {
+    parsed.errors.push(nestingProblem);
+    return parsed;
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const lineAt = (offset: number | undefined): number =>

@@ -3,8 +3,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { run } from "../../automation/audit/command";
-import type { AuditReport, FileResult } from "../../policy/resolver";
+import { formatTextLine, run } from "../../automation/audit/command";
+import { MAX_WORKFLOW_FILE_BYTES, type AuditReport, type FileResult } from "../../policy/resolver";
 import {
   CORPUS_DIR,
   CORPUS_FLEET_ARGS,
@@ -179,6 +179,21 @@ describe("flywheel audit usage", () => {
     { name: "bad variable", argv: ["--var", "1X", CORPUS_DIR], message: /--var must be NAME=VALUE/ },
     { name: "unknown option", argv: ["--fleet", "x", CORPUS_DIR], message: /Unknown option '--fleet'/ },
     {
+      name: "empty label prefix",
+      argv: ["--label-prefix", "", CORPUS_DIR],
+      message: /--label-prefix must not be empty, but it is ""; pass a label prefix such as "tinyland-"/,
+    },
+    {
+      name: "blank label",
+      argv: ["--label", " ", CORPUS_DIR],
+      message: /--label must not be empty, but it is " "; pass a runner label such as "tinyland-nix"/,
+    },
+    {
+      name: "empty prefix after a label",
+      argv: ["--label", "arc-gpu", "--label-prefix=", CORPUS_DIR],
+      message: /--label-prefix must not be empty/,
+    },
+    {
       name: "hosted label",
       argv: ["--label", "windows-big", CORPUS_DIR],
       message: /GitHub-hosted family "windows-"/,
@@ -196,6 +211,292 @@ describe("flywheel audit usage", () => {
     const result = await audit(["--help"]);
     assert.equal(result.status, 0);
     assert.match(result.stdout, /the prefix\s+"tinyland-" applies/);
+  });
+});
+
+describe("flywheel audit text escaping", () => {
+  let dir: string;
+
+  /** Writes a workflow whose single job has the given key and runs-on value, and returns its path. */
+  function writeWorkflow(name: string, jobKey: string, runsOn: string): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `on: push\njobs:\n  ${jobKey}:\n    runs-on: ${runsOn}\n`);
+    return file;
+  }
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-audit-text-"));
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps a newline in a job id on one line", async () => {
+    const file = writeWorkflow(
+      "newline.yml",
+      '"b\\n/tmp/x.yml:1: all good\\n::error::injected"',
+      "ubuntu-latest",
+    );
+    const result = await audit(["--format", "text", file]);
+    const lines = result.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 2);
+    assert.ok(lines[0].includes("\\n::error::injected"), lines[0]);
+    assert.ok(!lines.some((line) => line.startsWith("::")), result.stdout);
+  });
+
+  it("escapes ANSI, C1 and DEL in a label", async () => {
+    const file = writeWorkflow("ansi.yml", "build", '"ubuntu-\\e[31mred\\x85next\\x7fend"');
+    const result = await audit(["--format", "text", file]);
+    const first = result.stdout.split("\n")[0];
+    assert.ok(first.includes("ubuntu-\\u001b[31mred\\u0085next\\u007fend"), first);
+    const controls = Array.from(result.stdout).filter((character) => {
+      const code = character.charCodeAt(0);
+      return character !== "\n" && (code < 0x20 || (code >= 0x7f && code <= 0x9f));
+    });
+    assert.deepEqual(controls, []);
+  });
+
+  it("escapes a carriage return and a backslash", () => {
+    assert.equal(formatTextLine("a\rb\\nc"), "a\\rb\\\\nc");
+  });
+
+  it("escapes line separators and bidi overrides", () => {
+    assert.equal(formatTextLine("a\u2028b\u202ec"), "a\\u2028b\\u202ec");
+  });
+
+  it("escapes an unpaired surrogate", () => {
+    assert.equal(formatTextLine("a\ud800b"), "a\\ud800b");
+  });
+
+  it("keeps printable non-ASCII text", () => {
+    assert.equal(formatTextLine("job ü 😀"), "job ü 😀");
+  });
+
+  it("prefixes a line starting with ::", () => {
+    assert.equal(formatTextLine("::error::x.yml:3: job a"), "./::error::x.yml:3: job a");
+  });
+
+  it("bounds a long label and counts the rest", async () => {
+    const label = `ubuntu-${"x".repeat(100_000)}`;
+    const file = writeWorkflow("long.yml", "build", label);
+    const result = await audit(["--format", "text", file]);
+    const first = result.stdout.split("\n")[0];
+    const match = /\.\.\. \((\d+) more characters\)$/.exec(first);
+    assert.ok(match !== null, first.slice(-200));
+    const fullLine = `${file}:4: job build: runs-on can request [${label}]`;
+    assert.ok(first.length < 2100, `line of ${first.length} characters`);
+    assert.ok(Number(match[1]) > fullLine.length - 2000, `${match[1]} characters left out`);
+  });
+
+  it("counts the characters left out exactly", () => {
+    const shown = formatTextLine("a".repeat(2005));
+    assert.equal(shown, `${"a".repeat(2000)}... (5 more characters)`);
+  });
+
+  it("counts an escape toward the bound", () => {
+    const shown = formatTextLine(`${"a".repeat(1999)}\n`);
+    assert.equal(shown, `${"a".repeat(1999)}... (1 more characters)`);
+  });
+
+  it("bounds the echo of a binary file", async () => {
+    const file = path.join(dir, "binary.yml");
+    const bytes = Buffer.alloc(200_000);
+    for (let i = 0; i < bytes.length; i++) {
+      bytes[i] = (i * 7919) % 256;
+    }
+    fs.writeFileSync(file, bytes);
+    const result = await audit(["--format", "text", file]);
+    assert.equal(result.status, 2);
+    assert.ok(result.stdout.length < 20_000, `${result.stdout.length} characters printed`);
+  });
+
+  it("keeps the raw job id in JSON", async () => {
+    const file = writeWorkflow("json.yml", '"b\\n::error::x"', "tinyland-nix");
+    const result = await audit(["--format", "json", file]);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    assert.match(report.files[0].errors[0], /job id "b\n::error::x" is invalid/);
+  });
+
+  it("keeps a long label whole in JSON", async () => {
+    const label = `ubuntu-${"y".repeat(10_000)}`;
+    const file = writeWorkflow("json-long.yml", "build", label);
+    const result = await audit(["--format", "json", file]);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    assert.deepEqual(report.files[0].jobs.build.labelSets, [[label]]);
+  });
+});
+
+describe("flywheel audit directories", () => {
+  let dir: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-audit-dirs-"));
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("rejects a git root without workflows", async () => {
+    const root = path.join(dir, "git-root");
+    fs.mkdirSync(path.join(root, ".git"), { recursive: true });
+    fs.writeFileSync(path.join(root, "Pulumi.dev.yaml"), "config: {}\n");
+    const result = await audit([root]);
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, "");
+    assert.ok(result.stderr.includes(root), result.stderr);
+    assert.match(result.stderr, /no \.github\/workflows folder was found/);
+  });
+
+  it("rejects a root with only .github", async () => {
+    const root = path.join(dir, "github-root");
+    fs.mkdirSync(path.join(root, ".github"), { recursive: true });
+    fs.writeFileSync(path.join(root, "tool.yml"), "key: value\n");
+    const result = await audit([root]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /contains \.github\), but no \.github\/workflows folder was found/);
+  });
+
+  it("treats a .git file as root", async () => {
+    const root = path.join(dir, "worktree");
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(root, ".git"), "gitdir: /elsewhere\n");
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: x\n");
+    const result = await audit([root]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /contains \.git\), but no \.github\/workflows folder was found/);
+  });
+
+  it("rejects this repository's root", async () => {
+    const result = await audit([REPO_ROOT]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /no \.github\/workflows folder was found/);
+  });
+
+  it("rejects an empty directory", async () => {
+    const empty = path.join(dir, "empty");
+    fs.mkdirSync(empty);
+    fs.writeFileSync(path.join(empty, "notes.txt"), "on: push\n");
+    const result = await audit([empty]);
+    assert.equal(result.status, 2);
+    assert.ok(
+      result.stderr.includes(`no workflow files (*.yml, *.yaml) found under ${empty}`),
+      result.stderr,
+    );
+  });
+
+  it("rejects an empty .github/workflows", async () => {
+    const root = path.join(dir, "empty-workflows");
+    fs.mkdirSync(path.join(root, ".github", "workflows"), { recursive: true });
+    const result = await audit([root]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /no workflow files \(\*\.yml, \*\.yaml\) found under .*workflows/);
+  });
+
+  it("rejects an empty directory among good ones", async () => {
+    const empty = path.join(dir, "empty-second");
+    fs.mkdirSync(empty);
+    const result = await audit([path.join(CORPUS_DIR, "clean-literal.yml"), empty]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /no workflow files/);
+  });
+
+  it("reads a plain directory of workflows", async () => {
+    const plain = path.join(dir, "plain");
+    fs.mkdirSync(plain);
+    fs.copyFileSync(path.join(CORPUS_DIR, "clean-literal.yml"), path.join(plain, "ci.yml"));
+    const result = await audit([...CORPUS_FLEET_ARGS, plain]);
+    assert.equal(result.status, 0);
+  });
+});
+
+describe("flywheel audit special files", () => {
+  let dir: string;
+
+  function readReport(output: CommandOutput): FileResult {
+    return (JSON.parse(output.stdout) as AuditReport).files[0];
+  }
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-audit-files-"));
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reports a character device as an error", async function () {
+    if (!fs.existsSync("/dev/zero")) {
+      this.skip();
+    }
+    const result = await audit(["--format", "json", "/dev/zero"]);
+    assert.equal(result.status, 2);
+    const file = readReport(result);
+    assert.equal(file.verdict, "error");
+    assert.match(file.errors[0], /^line 1: .*character device, not a regular file/);
+  });
+
+  it("reports a FIFO without waiting", async function () {
+    const fifo = path.join(dir, "pipe.yml");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) {
+      this.skip();
+    }
+    const result = await audit(["--format", "json", fifo]);
+    assert.equal(result.status, 2);
+    assert.match(readReport(result).errors[0], /FIFO, not a regular file/);
+  });
+
+  it("skips a FIFO in a directory", async function () {
+    const folder = path.join(dir, "with-fifo");
+    fs.mkdirSync(folder);
+    if (spawnSync("mkfifo", [path.join(folder, "pipe.yml")]).status !== 0) {
+      this.skip();
+    }
+    fs.copyFileSync(path.join(CORPUS_DIR, "clean-literal.yml"), path.join(folder, "ci.yml"));
+    const result = await audit([...CORPUS_FLEET_ARGS, "--format", "json", folder]);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    assert.deepEqual(
+      report.files.map((file) => path.basename(file.file)),
+      ["ci.yml"],
+    );
+  });
+
+  it("follows a symlink to a workflow", async () => {
+    const link = path.join(dir, "link.yml");
+    fs.symlinkSync(path.join(CORPUS_DIR, "clean-literal.yml"), link);
+    const result = await audit([...CORPUS_FLEET_ARGS, link]);
+    assert.equal(result.status, 0);
+  });
+
+  it("reports a file over the size bound", async () => {
+    const file = path.join(dir, "huge.yml");
+    const line = "# padding\n";
+    fs.writeFileSync(file, `on: push\n${line.repeat(MAX_WORKFLOW_FILE_BYTES / line.length + 1)}`);
+    const result = await audit(["--format", "json", file]);
+    assert.equal(result.status, 2);
+    const report = readReport(result);
+    assert.equal(report.verdict, "error");
+    assert.match(report.errors[0], new RegExp(`larger than ${MAX_WORKFLOW_FILE_BYTES} bytes`));
+  });
+
+  it("reads a file at the size bound", async () => {
+    const file = path.join(dir, "at-bound.yml");
+    const head = "on: push\njobs:\n  a:\n    runs-on: tinyland-nix\n";
+    fs.writeFileSync(file, head + "#".repeat(MAX_WORKFLOW_FILE_BYTES - head.length));
+    assert.equal(fs.statSync(file).size, MAX_WORKFLOW_FILE_BYTES);
+    const result = await audit([file]);
+    assert.equal(result.status, 0);
+  });
+
+  it("keeps auditing the other files", async function () {
+    if (!fs.existsSync("/dev/zero")) {
+      this.skip();
+    }
+    const clean = path.join(CORPUS_DIR, "clean-literal.yml");
+    const result = await audit([...CORPUS_FLEET_ARGS, "--format", "json", "/dev/zero", clean]);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    assert.equal(report.files[1].verdict, "pass");
   });
 });
 

@@ -5,6 +5,7 @@ import {
   auditPaths,
   auditWorkflowText,
   MAX_EVALUATIONS_PER_JOB,
+  MAX_NESTING_DEPTH,
   type AuditReport,
   type FileResult,
   type FleetOptions,
@@ -316,6 +317,85 @@ describe("auditWorkflowText", () => {
     ].join("\n");
     const result = await auditWorkflowText(text, "ci.yml", PREFIX_FLEET);
     assert.deepEqual(result.jobs.test.labelSets, [["tinyland-nix-docker"], ["tinyland-dind-"]]);
+  });
+});
+
+describe("nesting depth", () => {
+  const cases: Array<{ name: string; text: string; line: number }> = [
+    {
+      name: "flow lists 100,000 deep",
+      text: `on: push\njobs:\n  a:\n    runs-on: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`,
+      line: 4,
+    },
+    {
+      name: "unclosed flow mappings",
+      text: `on: push\njobs:\n  a:\n    runs-on: ${"{a: ".repeat(100_000)}\n`,
+      line: 4,
+    },
+    {
+      name: "compact block lists",
+      text: `on: push\njobs:\n  a:\n    runs-on:\n${"- ".repeat(100_000)}x\n`,
+      line: 5,
+    },
+    {
+      name: "indented block mappings",
+      text: `on: push\n${Array.from({ length: 300 }, (_, i) => `${" ".repeat(i)}k${i}:\n`).join("")}`,
+      line: MAX_NESTING_DEPTH + 2,
+    },
+  ];
+  for (const { name, text, line } of cases) {
+    it(`reports ${name} as too deep`, async () => {
+      const result = await auditWorkflowText(text, "deep.yml", PREFIX_FLEET);
+      assert.equal(result.verdict, "error");
+      assert.equal(result.errors.length, 1);
+      assert.match(result.errors[0], /nests collections more than 100 levels deep/);
+      assert.ok(result.errors[0].startsWith(`line ${line}: `), result.errors[0]);
+    });
+  }
+
+  it("does not call it a YAML error", async () => {
+    const text = workflow(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    const result = await auditWorkflowText(text, "deep.yml", PREFIX_FLEET);
+    assert.doesNotMatch(result.errors.join("\n"), /not valid YAML|call stack/);
+  });
+
+  it("accepts nesting at the bound", async () => {
+    // The root mapping is one level and each list adds one.
+    const depth = MAX_NESTING_DEPTH - 1;
+    const deep = `${"[".repeat(depth)}x${"]".repeat(depth)}`;
+    const text = workflow("tinyland-nix", `x-deep: ${deep}\n`);
+    const result = await auditWorkflowText(text, "deep.yml", PREFIX_FLEET);
+    assert.deepEqual(result.errors, []);
+  });
+
+  it("rejects one level past the bound", async () => {
+    const deep = `${"[".repeat(MAX_NESTING_DEPTH)}x${"]".repeat(MAX_NESTING_DEPTH)}`;
+    const text = workflow("tinyland-nix", `x-deep: ${deep}\n`);
+    const result = await auditWorkflowText(text, "deep.yml", PREFIX_FLEET);
+    assert.match(result.errors[0], /^line 2: the file nests collections more than 100 levels deep/);
+  });
+
+  it("ignores brackets inside scalars", async () => {
+    const script = `echo ${"[{".repeat(500)}`;
+    const text = workflow("tinyland-nix").replace("echo build", `'${script}'`);
+    const result = await auditWorkflowText(text, "ci.yml", PREFIX_FLEET);
+    assert.equal(result.verdict, "pass");
+  });
+
+  it("ignores indentation inside block scalars", async () => {
+    const body = Array.from({ length: 300 }, (_, i) => `          ${" ".repeat(i)}line ${i}`).join("\n");
+    const text = `on: push\njobs:\n  a:\n    runs-on: tinyland-nix\n    steps:\n      - run: |\n${body}\n`;
+    const result = await auditWorkflowText(text, "ci.yml", PREFIX_FLEET);
+    assert.equal(result.verdict, "pass");
+  });
+
+  it("counts lines of a block scalar", async () => {
+    const body = Array.from({ length: 50 }, (_, i) => `          line ${i}`).join("\n");
+    const text =
+      `on: push\njobs:\n  a:\n    runs-on: tinyland-nix\n    steps:\n      - run: |\n${body}\n` +
+      `  b:\n    runs-on: ${"[".repeat(200)}\n`;
+    const result = await auditWorkflowText(text, "ci.yml", PREFIX_FLEET);
+    assert.ok(result.errors[0]?.startsWith("line 58: "), result.errors[0]);
   });
 });
 
