@@ -116,7 +116,11 @@ export async function checkForkOffline(
     }
   }
   const ownWorkflows = path.join(repoRoot, ".github", "workflows");
-  if (fs.existsSync(ownWorkflows)) {
+  // auditPaths rejects a folder without workflow files, which for a checkout only means there is
+  // nothing of its own to check.
+  const hasWorkflows =
+    fs.existsSync(ownWorkflows) && fs.readdirSync(ownWorkflows).some((name) => /\.ya?ml$/.test(name));
+  if (hasWorkflows) {
     const report = await tools.auditPaths([ownWorkflows], fleet);
     for (const result of report.files) {
       const file = path.relative(repoRoot, path.resolve(repoRoot, result.file)) || result.file;

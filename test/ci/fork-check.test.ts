@@ -62,7 +62,7 @@ describe("flywheel ci on a fork's pull request", function () {
     }
   });
 
-  async function runFork(files: Record<string, string>, tools: ForkCheckTools) {
+  async function runFork(files: Record<string, string | null>, tools: ForkCheckTools) {
     repo.git("checkout", "--quiet", "main");
     const base = repo.head();
     const head = repo.commit(files);
@@ -129,6 +129,18 @@ describe("flywheel ci on a fork's pull request", function () {
     const own = record.fork?.files.find((f) => f.file === ".github/workflows/ci.yml");
     assert.equal(own?.verdict, "violation");
     assert.equal(exitCode, 1);
+  });
+
+  it("skips a workflows folder without workflow files", async () => {
+    const { exitCode } = await runFork(
+      {
+        "config/github.ts": "fork 3b",
+        ".github/workflows/ci.yml": null,
+        ".github/workflows/README.txt": "no workflows here",
+      },
+      toolsRendering(FLEET_WORKFLOW),
+    );
+    assert.equal(exitCode, 0);
   });
 
   it("reports a stack that fails to render", async () => {
