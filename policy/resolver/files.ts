@@ -125,7 +125,7 @@ function readWorkflowFile(file: string): string {
     checkRegularFile(fsSync.fstatSync(descriptor));
     // Reading one byte past the bound distinguishes a file at the bound from a larger one, including files
     // such as those under /proc whose reported size is 0.
-    const buffer = Buffer.alloc(MAX_WORKFLOW_FILE_BYTES + 1);
+    const buffer = readBuffer();
     let length = 0;
     while (length < buffer.length) {
       const count = fsSync.readSync(descriptor, buffer, length, buffer.length - length, null);
@@ -141,6 +141,18 @@ function readWorkflowFile(file: string): string {
   } finally {
     fsSync.closeSync(descriptor);
   }
+}
+
+let sharedReadBuffer: Buffer | undefined;
+
+/**
+ * Returns the one read buffer all reads share. Reads are synchronous, so no two use it at once, and
+ * only the bytes a read returns are decoded. Allocating and zeroing 1 MiB per file cost more than
+ * parsing it.
+ */
+function readBuffer(): Buffer {
+  sharedReadBuffer ??= Buffer.allocUnsafe(MAX_WORKFLOW_FILE_BYTES + 1);
+  return sharedReadBuffer;
 }
 
 function checkRegularFile(stat: fsSync.Stats): void {
