@@ -23,6 +23,9 @@ export interface NestingProblem {
  * Returns undefined when the text stays within the bound.
  */
 export function findNestingProblem(text: string): NestingProblem | undefined {
+  if (nestingBound(text) <= MAX_NESTING_DEPTH) {
+    return undefined;
+  }
   const indents: number[] = [];
   let flowDepth = 0;
   let compactDepth = 0;
@@ -88,4 +91,43 @@ export function findNestingProblem(text: string): NestingProblem | undefined {
     line += token.split("\n").length - 1;
   }
   return undefined;
+}
+
+/**
+ * Returns a cheap upper bound of the count {@link findNestingProblem} makes, from characters alone:
+ * the widest indentation plus one (indentation levels strictly rise), the most `-` and `?`
+ * characters on one line (compact indicators), and every `[` and `{` in the text (flow openings).
+ * Typical workflows stay far below the limit, so the lexer pass runs only for texts that may not.
+ */
+export function nestingBound(text: string): number {
+  let maxIndent = 0;
+  let maxIndicators = 0;
+  let brackets = 0;
+  let indent = 0;
+  let indicators = 0;
+  let atLineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 10) {
+      maxIndent = Math.max(maxIndent, indent);
+      maxIndicators = Math.max(maxIndicators, indicators);
+      indent = 0;
+      indicators = 0;
+      atLineStart = true;
+      continue;
+    }
+    if (atLineStart && (code === 32 || code === 9)) {
+      indent++;
+      continue;
+    }
+    atLineStart = false;
+    if (code === 45 || code === 63) {
+      indicators++;
+    } else if (code === 91 || code === 123) {
+      brackets++;
+    }
+  }
+  maxIndent = Math.max(maxIndent, indent);
+  maxIndicators = Math.max(maxIndicators, indicators);
+  return maxIndent + 1 + maxIndicators + brackets;
 }

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { nestingBound } from "../../policy/resolver/nesting";
 import {
   auditPaths,
   auditWorkflowText,
@@ -350,6 +351,12 @@ describe("nesting depth", () => {
       assert.equal(result.errors.length, 1);
       assert.match(result.errors[0], /nests collections more than 100 levels deep/);
       assert.ok(result.errors[0].startsWith(`line ${line}: `), result.errors[0]);
+    });
+  }
+
+  for (const { name, text } of cases) {
+    it(`bounds ${name} above the limit`, () => {
+      assert.ok(nestingBound(text) > MAX_NESTING_DEPTH);
     });
   }
 
