@@ -25,7 +25,7 @@ const MAX_TEXT_LINE_LENGTH = 2000;
 /**
  * Ranges of code points that text output shows as `\\u` escapes, first and last included: C0 controls,
  * DEL and C1 controls, the line and paragraph separators, bidirectional overrides and isolates (which
- * reorder the text a reader sees), and unpaired surrogates (which cannot be encoded as UTF-8).
+ * reorder the displayed text), and unpaired surrogates (which cannot be encoded as UTF-8).
  */
 const UNSAFE_CODE_POINT_RANGES: ReadonlyArray<readonly [number, number]> = [
   [0x0000, 0x001f],

@@ -196,7 +196,7 @@ function decidePush(
 /**
  * Rejects a dispatched update from a ref other than the default branch, because an update must
  * apply reviewed code. A rejection fails the job (exit 2) instead of skipping with a notice, so the
- * person who started the run sees at once that nothing was applied.
+ * person who started the run learns at once that nothing was applied.
  */
 function requireDefaultBranch(context: GithubContext): void {
   const defaultBranch = context.event.repository?.default_branch;

@@ -82,9 +82,9 @@ export async function auditPaths(paths: string[], fleet: FleetOptions): Promise<
     callSites: (callee) => {
       let sites = callSitesCache.get(callee);
       if (sites === undefined) {
-        // Workflows that call each other in a cycle would recurse here forever; while a callee's sites
-        // are being collected, a nested request for them gets none. The cycle itself fails the calling
-        // job when it is resolved.
+        // Workflows that call each other in a cycle would recurse here forever. So while a callee's
+        // sites are being collected, a nested request for them gets none. The cycle itself fails the
+        // calling job when it is resolved.
         callSitesCache.set(callee, []);
         sites = callers
           .filter((caller) => caller !== callee)

@@ -1,7 +1,8 @@
 /**
- * Sandboxes for the end-to-end tests: a real Pulumi CLI on a temporary file backend, a private
- * PULUMI_HOME whose plugin cache contains the stand-in providers and the policy analyzer launcher, a
- * directory standing in for the cluster and the organization, and a git copy of the repository.
+ * Sandboxes for the end-to-end tests. Each has a real Pulumi CLI on a temporary file backend and a
+ * private PULUMI_HOME whose plugin cache contains the stand-in providers and the policy analyzer
+ * launcher. It also has a directory that replaces the cluster and the organization, and a git copy
+ * of the repository.
  * Nothing here reaches the network: plugin downloads are off and ambient plugins are ignored.
  */
 import { execFileSync, spawn } from "node:child_process";

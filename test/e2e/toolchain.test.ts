@@ -13,7 +13,7 @@ import { sdkVersion } from "../providers/main";
 const SCRIPT = path.join(REPO_ROOT, "scripts", "pulumi-toolchain.sh");
 const LAUNCHER = path.join(REPO_ROOT, "scripts", "pulumi-analyzer-policy-nodejs");
 
-/** A directory with the files the script reads: the SDK's package.json, the launcher, go.mod. */
+/** Creates a directory with the files the script reads: the SDK's package.json, the launcher, go.mod. */
 function scratchRepository(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-toolchain-"));
   fs.mkdirSync(path.join(root, "scripts"));
