@@ -90,10 +90,13 @@ function render(record: CiRecord, diffBudget: number, marker?: string): string {
         plan = op.appliedPlan ? " (reviewed plan)" : " (re-planned)";
       }
       const drift = op.drift ? " (drift)" : "";
+      // A planned or blocked operation never ran, so it has no counts to show; zeros would read as "no changes".
+      const ran = op.status === "succeeded" || op.status === "failed";
+      const count = (value: number) => (ran ? String(value) : "–");
       lines.push(
-        `| ${op.stack} | ${op.op}${plan} | ${STATUS_ICONS[op.status] ?? ""} ${op.status}${drift} | ${op.changes.create} | ` +
-          `${op.changes.update} | ${op.changes.delete} | ${op.changes.same} | ${op.policyViolations.length} | ` +
-          `${escapeCell(op.reason)} |`,
+        `| ${op.stack} | ${op.op}${plan} | ${STATUS_ICONS[op.status] ?? ""} ${op.status}${drift} | ${count(op.changes.create)} | ` +
+          `${count(op.changes.update)} | ${count(op.changes.delete)} | ${count(op.changes.same)} | ` +
+          `${count(op.policyViolations.length)} | ${escapeCell(op.reason)} |`,
       );
     }
     lines.push("");

@@ -123,6 +123,11 @@ describe("flywheel ci reporting", () => {
       );
     });
 
+    it("shows no counts for a planned operation", () => {
+      const text = renderSummary(ciRecord([operationRecord({ status: "planned" })]));
+      assert.match(text, /planned \| – \| – \| – \| – \| – \|/);
+    });
+
     it("lists skipped stacks", () => {
       assert.match(renderSummary(ciRecord()), /- caches-dev: no changed file affects it/);
     });
