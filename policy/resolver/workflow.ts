@@ -2,15 +2,10 @@
  * Reading a workflow file into the parts the resolver needs, and the checks GitHub applies before it
  * runs anything (a file that fails them is an `error`, never a verdict).
  */
-import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
-import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
+import { loadWorkflow, type KeyLines, type WorkflowError } from "./loader";
 import { findNestingProblem } from "./nesting";
 
-/**
- * Maximum alias expansions per file. The `yaml` library's default is also 100; it is set here so that a
- * file of nested aliases (a "billion laughs" file) is rejected quickly instead of expanding.
- */
-const MAX_ALIAS_COUNT = 100;
+export type { WorkflowError };
 
 /** Job ids GitHub accepts: a letter or `_`, then letters, digits, `-` or `_`. */
 const JOB_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -20,12 +15,6 @@ export const LOCAL_WORKFLOW_PATTERN = /^\.\/\.github\/workflows\/[^/]+\.ya?ml$/;
 
 /** A reusable workflow of another repository: `owner/repo/.github/workflows/file.yml@ref`. */
 const REMOTE_WORKFLOW_PATTERN = /^[^/\s]+\/[^/\s]+\/\.github\/workflows\/[^/@\s]+\.ya?ml@\S+$/;
-
-/** A problem that makes GitHub reject the file, at a 1-based line. */
-export interface WorkflowError {
-  line: number;
-  message: string;
-}
 
 /** A declared input of `workflow_dispatch` or `workflow_call`. */
 export interface WorkflowInput {
@@ -77,49 +66,18 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
     callInputs: [],
     jobs: [],
   };
-  // The yaml library composes nodes recursively, so a deeply nested file would exhaust the stack.
+  // Both YAML readers compose nodes recursively, so a deeply nested file would exhaust the stack.
   const nestingProblem = findNestingProblem(text);
   if (nestingProblem !== undefined) {
     parsed.errors.push(nestingProblem);
     return parsed;
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const lineAt = (offset: number | undefined): number =>
-    offset === undefined ? 1 : lineCounter.linePos(offset).line;
-
-  for (const error of doc.errors) {
-    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-    parsed.errors.push({ line: lineAt(error.pos[0]), message: `the file is not valid YAML: ${message}` });
-  }
-  if (parsed.errors.length > 0) {
+  const loaded = loadWorkflow(text);
+  if ("errors" in loaded) {
+    parsed.errors.push(...loaded.errors);
     return parsed;
   }
-  // Walking every node costs about a fifth of a parse, so it runs only when a merge key can be present.
-  if (text.includes("<<")) {
-    visit(doc, {
-      Pair(_, pair) {
-        if (isScalar(pair.key) && pair.key.value === "<<") {
-          parsed.errors.push({
-            line: lineAt(pair.key.range?.[0]),
-            message: `the merge key "<<" is not supported by GitHub workflows; repeat the keys or use an alias of the whole value`,
-          });
-        }
-      },
-    });
-  }
-  if (parsed.errors.length > 0) {
-    return parsed;
-  }
-
-  let root: unknown;
-  try {
-    root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    parsed.errors.push({ line: 1, message: `the file's aliases cannot be expanded: ${detail}` });
-    return parsed;
-  }
+  const { root, lines } = loaded;
   if (!isPlainObject(root)) {
     parsed.errors.push({
       line: 1,
@@ -128,14 +86,8 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
     return parsed;
   }
 
-  const rootNode = resolveNode(doc, doc.contents);
-  const keyLine = (map: YAMLMap | undefined, key: string, fallback: number): number => {
-    const pair = map?.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === key);
-    return pair !== undefined && isScalar(pair.key) ? lineAt(pair.key.range?.[0]) : fallback;
-  };
-
-  readTriggers(parsed, root.on, keyLine(asMap(rootNode), "on", 1));
-  const jobsLine = keyLine(asMap(rootNode), "jobs", 1);
+  readTriggers(parsed, root.on, lines.root("on") ?? 1);
+  const jobsLine = lines.root("jobs") ?? 1;
   if (!("jobs" in root)) {
     parsed.errors.push({ line: 1, message: `the workflow has no "jobs" key; add at least one job` });
     return parsed;
@@ -147,25 +99,10 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
     });
     return parsed;
   }
-  const jobsNode = asMap(resolveNode(doc, asMap(rootNode)?.get("jobs", true) as YamlNode | undefined));
   for (const [id, job] of Object.entries(root.jobs)) {
-    const jobNode = jobsNode?.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === id);
-    const line = jobNode !== undefined && isScalar(jobNode.key) ? lineAt(jobNode.key.range?.[0]) : jobsLine;
-    readJob(parsed, id, job, line, asMap(resolveNode(doc, jobNode?.value as YamlNode | undefined)), keyLine);
+    readJob(parsed, id, job, lines.job(id) ?? jobsLine, lines);
   }
   return parsed;
-}
-
-function resolveNode(doc: Document, node: YamlNode | null | undefined): YamlNode | undefined {
-  let current: YamlNode | null | undefined = node;
-  for (let depth = 0; depth < MAX_ALIAS_COUNT && isAlias(current); depth++) {
-    current = current.resolve(doc);
-  }
-  return current ?? undefined;
-}
-
-function asMap(node: unknown): YAMLMap | undefined {
-  return isMap(node) ? node : undefined;
 }
 
 function readTriggers(parsed: ParsedWorkflow, on: unknown, line: number): void {
@@ -202,14 +139,7 @@ function readInputs(trigger: unknown): WorkflowInput[] {
   });
 }
 
-function readJob(
-  parsed: ParsedWorkflow,
-  id: string,
-  job: unknown,
-  line: number,
-  jobMap: YAMLMap | undefined,
-  keyLine: (map: YAMLMap | undefined, key: string, fallback: number) => number,
-): void {
+function readJob(parsed: ParsedWorkflow, id: string, job: unknown, line: number, lines: KeyLines): void {
   if (!JOB_ID_PATTERN.test(id)) {
     parsed.errors.push({
       line,
@@ -237,7 +167,7 @@ function readJob(
     });
     return;
   }
-  const valueLine = keyLine(jobMap, hasRunsOn ? "runs-on" : "uses", line);
+  const valueLine = lines.jobKey(id, hasRunsOn ? "runs-on" : "uses") ?? line;
   if (hasUses) {
     const uses = job.uses;
     if (

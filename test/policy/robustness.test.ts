@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { auditPaths, auditWorkflowText, type FileResult } from "../../policy/resolver";
 import { CORPUS_DIR, CORPUS_FLEET, readManifest, REUSABLE_DIR } from "../fixtures/workflows/corpus";
+import { mutate, Xorshift32 } from "./helpers/mutate";
 
 /** Mutants checked per run; a few thousand keeps the run near ten seconds on two cores. */
 const MUTANTS = 3000;
@@ -17,69 +18,6 @@ const MAX_MILLISECONDS_PER_MUTANT = 2000;
 
 /** Seed of the run, shown in the test title; set FLYWHEEL_FUZZ_SEED to replay a failing run. */
 const SEED = Number(process.env.FLYWHEEL_FUZZ_SEED ?? Date.now() % 2 ** 31) >>> 0 || 1;
-
-/** xorshift32: small, seedable and fast; no dependency needed for test input. */
-class Xorshift32 {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-
-  /** Returns an integer in [0, bound). */
-  below(bound: number): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return bound <= 0 ? 0 : this.state % bound;
-  }
-}
-
-type Mutation = (lines: string[], random: Xorshift32) => string;
-
-const MUTATIONS: Record<string, Mutation> = {
-  "delete a line": (lines, random) => {
-    lines.splice(random.below(lines.length), 1);
-    return "";
-  },
-  "swap two lines": (lines, random) => {
-    const a = random.below(lines.length);
-    const b = random.below(lines.length);
-    [lines[a], lines[b]] = [lines[b], lines[a]];
-    return "";
-  },
-  "duplicate a line": (lines, random) => {
-    const i = random.below(lines.length);
-    lines.splice(i, 0, lines[i]);
-    return "";
-  },
-  "truncate a line": (lines, random) => {
-    const i = random.below(lines.length);
-    lines[i] = lines[i].slice(0, random.below(lines[i].length + 1));
-    return "";
-  },
-  "delete characters": (lines, random) => {
-    const i = random.below(lines.length);
-    const start = random.below(lines[i].length + 1);
-    lines[i] = lines[i].slice(0, start) + lines[i].slice(start + 1 + random.below(6));
-    return "";
-  },
-};
-
-function mutate(text: string, random: Xorshift32): { text: string; steps: string[] } {
-  const lines = text.split("\n");
-  const names = Object.keys(MUTATIONS);
-  const steps: string[] = [];
-  const count = 1 + random.below(3);
-  for (let i = 0; i < count && lines.length > 0; i++) {
-    const name = names[random.below(names.length)];
-    MUTATIONS[name](lines, random);
-    steps.push(name);
-  }
-  return { text: lines.join("\n"), steps };
-}
 
 function checkShape(result: FileResult, lineCount: number, label: string): void {
   assert.ok(

@@ -1,0 +1,349 @@
+/**
+ * Reading a workflow's YAML into values, with the lines of the keys the resolver reports on.
+ *
+ * Two readers do this. The `yaml` library's document API reports every problem with a position,
+ * which the resolver needs for files GitHub rejects, but building the document costs about nine
+ * times what js-yaml takes for the values alone (measured on the 2,000 benchmark files). Most files
+ * are plain block YAML without anchors or merge keys, so js-yaml reads them first, and its parse
+ * events give the key lines. A file that js-yaml may read differently from the document API is
+ * declined and goes to the document API. A test compares the two readers on the corpus, on
+ * mutated corpus files and on generated token sequences.
+ */
+import { FAILSAFE_SCHEMA, load, Type, type State } from "js-yaml";
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
+import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
+
+/**
+ * Maximum alias expansions per file. The `yaml` library's default is also 100; it is set here so that a
+ * file of nested aliases (a "billion laughs" file) is rejected quickly instead of expanding.
+ */
+const MAX_ALIAS_COUNT = 100;
+
+/** A problem that makes GitHub reject the file, at a 1-based line. */
+export interface WorkflowError {
+  line: number;
+  message: string;
+}
+
+/** Lookups of the 1-based lines of the keys the resolver reports on. */
+export interface KeyLines {
+  /** Line of a top-level key. */
+  root(key: string): number | undefined;
+  /** Line of a job's id under `jobs`. */
+  job(id: string): number | undefined;
+  /** Line of a key of a job's mapping, such as `runs-on`. */
+  jobKey(id: string, key: string): number | undefined;
+}
+
+/** A file's values with the lines of its keys. */
+export interface LoadedWorkflow {
+  root: unknown;
+  lines: KeyLines;
+}
+
+/** Reads a file's values and key lines, or the problems that make GitHub reject it. */
+export function loadWorkflow(text: string): LoadedWorkflow | { errors: WorkflowError[] } {
+  return loadQuickly(text) ?? loadDocument(text);
+}
+
+/**
+ * The scalar types of the `yaml` library's default (YAML 1.2 core) schema, with its patterns and
+ * conversions, so that a plain scalar gets the same value from either reader. js-yaml's own core
+ * schema differs in details, such as reading `0b101` as a number.
+ */
+const CORE_SCALARS = [
+  new Type("tag:yaml.org,2002:null", {
+    kind: "scalar",
+    resolve: (data: unknown) => typeof data === "string" && /^(?:~|[Nn]ull|NULL)?$/.test(data),
+    construct: () => null,
+  }),
+  new Type("tag:yaml.org,2002:bool", {
+    kind: "scalar",
+    resolve: (data: unknown) => typeof data === "string" && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(data),
+    construct: (data: string) => data[0] === "t" || data[0] === "T",
+  }),
+  new Type("tag:yaml.org,2002:int", {
+    kind: "scalar",
+    resolve: (data: unknown) =>
+      typeof data === "string" && /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/.test(data),
+    construct: (data: string) =>
+      data.startsWith("0o")
+        ? parseInt(data.substring(2), 8)
+        : data.startsWith("0x")
+          ? parseInt(data.substring(2), 16)
+          : parseInt(data, 10),
+  }),
+  new Type("tag:yaml.org,2002:float", {
+    kind: "scalar",
+    resolve: (data: unknown) =>
+      typeof data === "string" &&
+      /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/.test(
+        data,
+      ),
+    construct: (data: string) =>
+      data.slice(-3).toLowerCase() === "nan"
+        ? Number.NaN
+        : data.endsWith("inf") || data.endsWith("Inf") || data.endsWith("INF")
+          ? data[0] === "-"
+            ? Number.NEGATIVE_INFINITY
+            : Number.POSITIVE_INFINITY
+          : parseFloat(data),
+  }),
+];
+
+const SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS });
+
+/**
+ * The parts of js-yaml 4's loader state that its parse events carry beyond the published type:
+ * the nesting depth of the node (1 for the document's root) and the node's anchor.
+ */
+interface LoaderState extends State {
+  depth: number;
+  anchor: string | null;
+}
+
+/** Thrown from the event listener to stop reading a file this reader declines. */
+class Declined extends Error {}
+
+/** True when the first character after `position`, past spaces and tabs, is the `:` of a key. */
+function followedByColon(input: string, position: number): boolean {
+  let at = position;
+  while (input.charCodeAt(at) === 0x20 || input.charCodeAt(at) === 0x09) {
+    at++;
+  }
+  return input.charCodeAt(at) === 0x3a;
+}
+
+/** True when the last character before `position`, past white space, is the `:` before a value. */
+function precededByColon(input: string, position: number): boolean {
+  let at = position - 1;
+  while (at >= 0 && /[ \t\r\n]/.test(input[at])) {
+    at--;
+  }
+  return input.charCodeAt(at) === 0x3a;
+}
+
+/**
+ * Forms of YAML that go to the document API whatever js-yaml makes of them. Some change values or
+ * lines in ways the events cannot follow; for the others, js-yaml reads on where the document API
+ * reports a problem (comparing the readers on generated text found each of them).
+ */
+const DECLINED_FORMS: readonly RegExp[] = [
+  // Merge keys, which GitHub rejects and js-yaml's schema here would read as a plain key.
+  /<</,
+  // Directives such as `%YAML 1.1`, which change the schema.
+  /^%/m,
+  // Explicit keys (`? key`): no `:` follows such a key on its line, so the listener misses it.
+  /(?:^|[\s{[,])\?(?:\s|$)/,
+  // Tags that js-yaml accepts: `!`, `!!type` and `!<uri>`. js-yaml rejects a named local tag such
+  // as `!custom` itself, and so `!=` too where it is a tag.
+  /(?:^|[\s{[,])!(?![A-Za-z=])/,
+  // A tab in a line's leading white space.
+  /^ *\t/m,
+  // A comment right after a quote, a bracket or a comma, with no space before it.
+  /["'[\]{},]#/,
+  // A block scalar header with an indentation indicator (`|2`, `>-1`).
+  /[|>][-+]?[0-9]/,
+  // A document marker with something after it on its line (`--- key: value`).
+  /^\ufeff?(?:---|\.\.\.)(?![ \t]*\r?$|[ \t]+#)/m,
+  // An empty sequence item with spaces after its `-`.
+  /^[ ]*-[ ]+\r?$/m,
+  // A byte order mark after the start, and a carriage return that ends no line.
+  /.\ufeff|\r(?!\n)/s,
+  // A plain value that starts with a character YAML reserves: `@`, a backquote or `%`.
+  /(?:^[ ]*|[-:,[{][ ]+|[[{,])[@`%]/m,
+  // A block scalar whose first line contains only spaces.
+  /[|>][-+]?[ ]*(?:#[^\n]*)?\r?\n[ ]+\r?\n/,
+];
+
+/**
+ * Reads a workflow with js-yaml, or returns undefined when the file must go through the document
+ * API: a problem js-yaml reports (the document API then gives the position and wording), a problem
+ * only the document API reports, merge keys, anchors, directives, explicit keys (`? key`), keys that
+ * are not strings, or a needed key line that the parse events did not show.
+ */
+export function loadQuickly(text: string): LoadedWorkflow | undefined {
+  if (DECLINED_FORMS.some((pattern) => pattern.test(text))) {
+    return undefined;
+  }
+  const rootKeys = new Map<string, number>();
+  const jobLines = new Map<string, number>();
+  const jobKeyLines = new Map<string, Map<string, number>>();
+  // By depth: the line and offset where each open node started, the last key read, and whether the
+  // node contains an entry that is not a string in the position of a flow mapping's key.
+  const openedOn: number[] = [];
+  const openedAt: number[] = [];
+  const keyAt: unknown[] = [];
+  const hasNonStringEntry: boolean[] = [];
+
+  const listener = (event: string, state: State): void => {
+    const loader = state as LoaderState;
+    const depth = loader.depth;
+    if (event === "open") {
+      openedOn[depth] = loader.line + 1;
+      openedAt[depth] = loader.position;
+      hasNonStringEntry[depth] = false;
+      return;
+    }
+    if (loader.anchor !== null || (loader.kind === "mapping" && hasNonStringEntry[depth])) {
+      throw new Declined();
+    }
+    const key = loader.result;
+    if (!followedByColon(loader.input, loader.position)) {
+      // A key of a flow mapping may have no value (`{ a, b }`), and then no ":" precedes or follows
+      // it. js-yaml turns such a key into a string its own way (null becomes "null", a collection
+      // "[object Object]"), while the document API writes it as YAML. Whether the entry is a key is
+      // known only when its parent closes, because in a sequence it is an ordinary item.
+      if (typeof key !== "string" && !precededByColon(loader.input, openedAt[depth])) {
+        hasNonStringEntry[depth - 1] = true;
+      }
+      return;
+    }
+    if (typeof key !== "string") {
+      throw new Declined();
+    }
+    keyAt[depth] = key;
+    const line = openedOn[depth];
+    if (depth === 2) {
+      rootKeys.set(key, line);
+    } else if (depth === 3 && keyAt[2] === "jobs") {
+      jobLines.set(key, line);
+    } else if (depth === 4 && keyAt[2] === "jobs" && (key === "runs-on" || key === "uses")) {
+      const id = keyAt[3] as string;
+      let keys = jobKeyLines.get(id);
+      if (keys === undefined) {
+        keys = new Map();
+        jobKeyLines.set(id, keys);
+      }
+      keys.set(key, line);
+    }
+  };
+
+  let root: unknown;
+  try {
+    root = load(text, {
+      schema: SCHEMA,
+      listener,
+      onWarning: () => {
+        throw new Declined();
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  // A file that is not a mapping is an error whichever reader reads it; the document API also reads
+  // scalars at the top level the same way as inside a mapping, where js-yaml does not always.
+  if (!isPlainObject(root)) {
+    return undefined;
+  }
+  const lines: KeyLines = {
+    root: (key) => rootKeys.get(key),
+    job: (id) => jobLines.get(id),
+    jobKey: (id, key) => jobKeyLines.get(id)?.get(key),
+  };
+  return hasEveryLine(root, lines) ? { root, lines } : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** True when the events gave a line for every key the resolver may report on. */
+function hasEveryLine(root: Record<string, unknown>, lines: KeyLines): boolean {
+  if (
+    ("on" in root && lines.root("on") === undefined) ||
+    ("jobs" in root && lines.root("jobs") === undefined)
+  ) {
+    return false;
+  }
+  if (!isPlainObject(root.jobs)) {
+    return true;
+  }
+  for (const [id, job] of Object.entries(root.jobs)) {
+    if (lines.job(id) === undefined) {
+      return false;
+    }
+    if (isPlainObject(job)) {
+      for (const key of ["runs-on", "uses"]) {
+        if (key in job && lines.jobKey(id, key) === undefined) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Reads a file through the `yaml` library's document API, which reports every problem GitHub would
+ * reject with its position. Returns the problems, or the values with the lines of their keys.
+ */
+export function loadDocument(text: string): LoadedWorkflow | { errors: WorkflowError[] } {
+  const errors: WorkflowError[] = [];
+  const lineCounter = new LineCounter();
+  // logLevel "error": the library's warnings (a collection used as a key, say) would otherwise go to
+  // the process's warning output; what matters here is reported through `errors`.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: "error" });
+  const lineAt = (offset: number | undefined): number =>
+    offset === undefined ? 1 : lineCounter.linePos(offset).line;
+
+  for (const error of doc.errors) {
+    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    errors.push({ line: lineAt(error.pos[0]), message: `the file is not valid YAML: ${message}` });
+  }
+  if (errors.length > 0) {
+    return { errors };
+  }
+  // Walking every node costs about a fifth of a parse, so it runs only when a merge key can be present.
+  if (text.includes("<<")) {
+    visit(doc, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === "<<") {
+          errors.push({
+            line: lineAt(pair.key.range?.[0]),
+            message: `the merge key "<<" is not supported by GitHub workflows; repeat the keys or use an alias of the whole value`,
+          });
+        }
+      },
+    });
+  }
+  if (errors.length > 0) {
+    return { errors };
+  }
+
+  let root: unknown;
+  try {
+    root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { errors: [{ line: 1, message: `the file's aliases cannot be expanded: ${detail}` }] };
+  }
+
+  const pairOf = (map: YAMLMap | undefined, key: string): Pair | undefined =>
+    map?.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === key);
+  const keyLine = (pair: Pair | undefined): number | undefined =>
+    pair !== undefined && isScalar(pair.key) ? lineAt(pair.key.range?.[0]) : undefined;
+  const valueMap = (pair: Pair | undefined): YAMLMap | undefined =>
+    asMap(resolveNode(doc, pair?.value as YamlNode | undefined));
+
+  const rootMap = asMap(resolveNode(doc, doc.contents));
+  const jobsMap = valueMap(pairOf(rootMap, "jobs"));
+  const lines: KeyLines = {
+    root: (key) => keyLine(pairOf(rootMap, key)),
+    job: (id) => keyLine(pairOf(jobsMap, id)),
+    jobKey: (id, key) => keyLine(pairOf(valueMap(pairOf(jobsMap, id)), key)),
+  };
+  return { root, lines };
+}
+
+function resolveNode(doc: Document, node: YamlNode | null | undefined): YamlNode | undefined {
+  let current: YamlNode | null | undefined = node;
+  for (let depth = 0; depth < MAX_ALIAS_COUNT && isAlias(current); depth++) {
+    current = current.resolve(doc);
+  }
+  return current ?? undefined;
+}
+
+function asMap(node: unknown): YAMLMap | undefined {
+  return isMap(node) ? node : undefined;
+}
