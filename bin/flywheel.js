@@ -1,13 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `flywheel` command. The sources are TypeScript and run through ts-node, so the
-// command works right after `npm ci` with no build step. Type checking is left to `npm run typecheck`.
+// Entry point of the `flywheel` command. The sources are TypeScript, compiled as they load by the hook
+// in register.js, so the command works right after `npm ci` with no build step.
 "use strict";
-const path = require("node:path");
-
-require("ts-node").register({
-  project: path.join(__dirname, "..", "tsconfig.json"),
-  transpileOnly: true,
-});
+require("./register").register();
 
 const { main } = require("../automation/cli.ts");
 main(process.argv.slice(2)).then(

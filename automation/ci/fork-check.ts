@@ -34,8 +34,8 @@ export interface ForkCheckTools {
 
 /** Loads `flywheel render`'s renderer (reading stack files from `repoRoot`) and the policy's workflow resolver. */
 export function loadForkCheckTools(repoRoot: string): ForkCheckTools {
-  // `require` because a dynamic `import()` bypasses ts-node's CommonJS hooks; the modules are
-  // typed loosely here so that this file does not depend on their internals.
+  // `require` because a dynamic `import()` bypasses the CommonJS hook that compiles the sources; the
+  // modules are typed loosely here so that this file does not depend on their internals.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const render = require("../render/render") as {
     renderStack(stack: string, options: { projectDir: string }): Promise<unknown>;

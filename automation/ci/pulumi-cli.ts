@@ -5,7 +5,8 @@ import { ToolchainError } from "./errors";
 
 /**
  * Loads the Automation API on first use: it takes about a second to load, which `--dry-run` and
- * `--help` should not pay. `require` because a dynamic `import()` bypasses ts-node's CommonJS hooks.
+ * `--help` should not pay. `require` because a dynamic `import()` bypasses the CommonJS hook that
+ * compiles the sources.
  */
 export function loadAutomation(): typeof import("@pulumi/pulumi/automation") {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

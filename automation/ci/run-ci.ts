@@ -48,7 +48,7 @@ export interface CiResult {
 
 /**
  * Modules only some runs need, loaded on first use so that a dry run does not pay for compiling
- * them. `require` because a dynamic `import()` bypasses ts-node's CommonJS hooks.
+ * them. `require` because a dynamic `import()` bypasses the CommonJS hook that compiles the sources.
  */
 const lazy = {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
