@@ -2,6 +2,7 @@
  * `flywheel render`: runs a stack's program offline under Pulumi mocks and prints the resources it
  * would register and its outputs, without a Pulumi CLI, a backend or the stack's passphrase.
  */
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
 import { ProjectNotFoundError, StackFileError, StackNotFoundError, StackReferenceError } from "./errors";
@@ -11,12 +12,20 @@ import type { RenderedResource, RenderResult } from "./render";
  * Loads the renderer, and with it the Pulumi SDK and every stack, only once the arguments are valid.
  * `--help` and usage errors then return at once and work even when a stack does not compile.
  * `require` because a dynamic `import()` stays a native ESM import under `module: node16`, which
- * cannot load the TypeScript sources that the CommonJS hook (tsx in the command, ts-node in tests)
+ * cannot load the TypeScript sources that the CommonJS hook (bin/register.js in the command, ts-node in tests)
  * compiles.
  */
 function loadRenderer(): typeof import("./render") {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see above
   return require("./render") as typeof import("./render");
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Output streams of the command; default the process's standard streams. */
@@ -150,9 +159,15 @@ export async function run(argv: string[], streams: CommandStreams = process): Pr
   try {
     const { listStacks, renderStack, resolveProjectDir } = loadRenderer();
     const projectDir = resolveProjectDir(args.projectDir);
+    if (args.projectDir !== undefined && !isDirectory(projectDir)) {
+      streams.stderr.write(
+        `flywheel render: --project-dir ${JSON.stringify(args.projectDir)} is not a directory; pass the directory that contains Pulumi.yaml.\n`,
+      );
+      return EXIT_USAGE;
+    }
     if (args.projectDir !== undefined && listStacks(projectDir).length === 0) {
       streams.stderr.write(
-        `flywheel render: --project-dir ${JSON.stringify(args.projectDir)} holds no Pulumi.<stack>.yaml file; pass the project directory.\n`,
+        `flywheel render: --project-dir ${JSON.stringify(args.projectDir)} contains no Pulumi.<stack>.yaml file; pass the project directory.\n`,
       );
       return EXIT_USAGE;
     }

@@ -27,10 +27,14 @@ export class StackNotFoundError extends Error {
     const problem = invalidName ?? `${file} does not exist`;
     const reason = referrer
       ? `Stack "${referrer.stack}" references stack "${stack}" through ${referrer.key}, but ${problem}.`
-      : `Stack "${stack}" was not found: ${problem}.`;
+      : invalidName !== undefined
+        ? `Stack name "${stack}" is invalid: ${problem}.`
+        : `Stack "${stack}" was not found: ${problem}.`;
+    // A file cannot be created for an invalid name, so only the existing stacks are offered then.
+    const create = invalidName === undefined ? ` or create ${file}` : "";
     const remedy = referrer
-      ? `Set ${referrer.key} to one of the stacks in the project (${known}) or create ${file}.`
-      : `Pick one of the stacks in the project (${known}) or create ${file}.`;
+      ? `Set ${referrer.key} to one of the stacks in the project (${known})${create}.`
+      : `Pick one of the stacks in the project (${known})${create}.`;
     super(`${reason} ${remedy}`);
     this.name = "StackNotFoundError";
     this.stackName = stack;

@@ -93,12 +93,28 @@ describe("flywheel render", () => {
       assert.match(result.stderr, /the stack name must contain only letters, digits/);
     });
 
+    it("offers no file for an invalid stack name", async () => {
+      const result = await render("--stack", "../runners-dev", "--project-dir", REPO_ROOT);
+      assert.doesNotMatch(result.stderr, /create/);
+    });
+
+    it("rejects a missing project directory", async () => {
+      const result = await render(
+        "--stack",
+        "runners-dev",
+        "--project-dir",
+        path.join(REPO_ROOT, "missing-dir"),
+      );
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /--project-dir .*missing-dir" is not a directory/);
+    });
+
     it("rejects a project directory without stack files", async () => {
       const dir = makeProject({});
       dirs.push(dir);
       const result = await render("--stack", "runners-dev", "--project-dir", dir);
       assert.equal(result.status, 2);
-      assert.match(result.stderr, /--project-dir .* holds no Pulumi.<stack>.yaml file/);
+      assert.match(result.stderr, /--project-dir .* contains no Pulumi.<stack>.yaml file/);
     });
 
     it("prints the configuration error with its key", async () => {
