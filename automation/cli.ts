@@ -14,7 +14,8 @@ interface Subcommand {
 
 // Loaded lazily so that `flywheel audit` does not pay for loading the Pulumi SDK. `require` rather
 // than `import()`: under `module: node16` a dynamic import stays a native ESM import, which cannot
-// load the TypeScript sources that the CommonJS hook (bin/register.js in the command, ts-node in tests) compiles.
+// load the TypeScript sources that the CommonJS hook compiles (bin/register.js in the command,
+// ts-node in tests).
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, see the comment above */
 const SUBCOMMANDS: Record<string, Subcommand> = {
   render: {

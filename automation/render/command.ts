@@ -12,8 +12,8 @@ import type { RenderedResource, RenderResult } from "./render";
  * Loads the renderer, and with it the Pulumi SDK and every stack, only once the arguments are valid.
  * `--help` and usage errors then return at once and work even when a stack does not compile.
  * `require` because a dynamic `import()` stays a native ESM import under `module: node16`, which
- * cannot load the TypeScript sources that the CommonJS hook (bin/register.js in the command, ts-node in tests)
- * compiles.
+ * cannot load the TypeScript sources that the CommonJS hook compiles (bin/register.js in the
+ * command, ts-node in tests).
  */
 function loadRenderer(): typeof import("./render") {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see above
