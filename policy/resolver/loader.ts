@@ -105,13 +105,16 @@ interface LoaderState extends State {
 /** Thrown from the event listener to stop reading a file this reader declines. */
 class Declined extends Error {}
 
-/** True when the first character after `position`, past spaces and tabs, is the `:` of a key. */
-function followedByColon(input: string, position: number): boolean {
+/**
+ * Returns the offset of the `:` of a key when it is the first character after `position`, past
+ * spaces and tabs, else -1.
+ */
+function colonAfter(input: string, position: number): number {
   let at = position;
   while (input.charCodeAt(at) === 0x20 || input.charCodeAt(at) === 0x09) {
     at++;
   }
-  return input.charCodeAt(at) === 0x3a;
+  return input.charCodeAt(at) === 0x3a ? at : -1;
 }
 
 /** True when the last character before `position`, past white space, is the `:` before a value. */
@@ -124,46 +127,162 @@ function precededByColon(input: string, position: number): boolean {
 }
 
 /**
- * Forms of YAML that go to the document API whatever js-yaml makes of them. Some change values or
- * lines in ways the events cannot follow; for the others, js-yaml reads on where the document API
- * reports a problem (comparing the readers on generated text found each of them).
+ * Forms of YAML that go to the document API whatever js-yaml makes of them, matched on the whole
+ * text after a byte order mark at its start. Some change values or lines in ways the parse events cannot follow. For the others, js-yaml
+ * reads on where the document API reports a problem or reads another value (comparing the readers
+ * on generated text found each of them). Forms that can be distinguished only at a node are checked by
+ * `nodeProblem` instead, so that the same characters inside a `run:` script do not count.
  */
 const DECLINED_FORMS: readonly RegExp[] = [
-  // Merge keys, which GitHub rejects and js-yaml's schema here would read as a plain key.
-  /<</,
   // Directives such as `%YAML 1.1`, which change the schema.
   /^%/m,
   // Explicit keys (`? key`): no `:` follows such a key on its line, so the listener misses it.
-  /(?:^|[\s{[,])\?(?:\s|$)/,
-  // Tags that js-yaml accepts: `!`, `!!type` and `!<uri>`. js-yaml rejects a named local tag such
-  // as `!custom` itself, and so `!=` too where it is a tag.
-  /(?:^|[\s{[,])!(?![A-Za-z=])/,
-  // A tab in a line's leading white space.
-  /^ *\t/m,
-  // A comment right after a quote, a bracket or a comma, with no space before it.
-  /["'[\]{},]#/,
-  // A block scalar header with an indentation indicator (`|2`, `>-1`).
-  /[|>][-+]?[0-9]/,
+  /(?:^|[{[,])[ \t]*\?(?:[ \t]|\r?$)/m,
   // A document marker with something after it on its line (`--- key: value`).
-  /^\ufeff?(?:---|\.\.\.)(?![ \t]*\r?$|[ \t]+#)/m,
-  // An empty sequence item with spaces after its `-`.
+  /^\ufeff?(?:---|\.\.\.)(?![ \t]*\r?\n|[ \t]*\r?$(?![\s\S])|[ \t]+#)/m,
+  // An empty sequence item with spaces after its `-`, and a sequence inside a sequence item on the
+  // same line (`- - a`), where js-yaml misplaces an empty item.
   /^[ ]*-[ ]+\r?$/m,
-  // A byte order mark after the start, and a carriage return that ends no line.
-  /.\ufeff|\r(?!\n)/s,
-  // A plain value that starts with a character YAML reserves: `@`, a backquote or `%`.
-  /(?:^[ ]*|[-:,[{][ ]+|[[{,])[@`%]/m,
-  // A block scalar whose first line contains only spaces.
-  /[|>][-+]?[ ]*(?:#[^\n]*)?\r?\n[ ]+\r?\n/,
+  /^[ \t]*-[ \t]+-(?:[ \t]|\r?$)/m,
+  // A byte order mark after the start, a carriage return that ends no line, and the line and
+  // paragraph separators and NEL, which the two readers treat differently.
+  /\ufeff|\r(?!\n)|[\u0085\u2028\u2029]/,
+  // An escape above U+FFFF (`\U0010FFFF`), which js-yaml reads even past U+10FFFF.
+  /\\U/,
+  // An escaped line break followed by an empty line in a double-quoted string.
+  /\\\r?\n[ \t]*\r?\n/,
 ];
 
 /**
+ * Returns whether a key followed by a column-0 comment and then its value on a more indented line
+ * is in the text. The `yaml` library (2.9.1) rejects some of these ("Implicit keys need to be on a
+ * single line") depending on the comment's text, and js-yaml reads them all.
+ */
+function hasCommentBeforeValue(text: string): boolean {
+  let keyWithoutValue = false;
+  let commentAtColumnZero = false;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) {
+      end = text.length;
+    }
+    const line = text.slice(start, end).replace(/\r$/, "");
+    start = end + 1;
+    const trimmed = line.trim();
+    if (trimmed === "") {
+      continue;
+    }
+    if (trimmed.startsWith("#")) {
+      commentAtColumnZero ||= line.startsWith("#");
+      continue;
+    }
+    if (keyWithoutValue && commentAtColumnZero && /^[ \t]/.test(line)) {
+      return true;
+    }
+    keyWithoutValue = /:[ \t]*(?:#.*)?$/.test(line);
+    commentAtColumnZero = false;
+  }
+  return false;
+}
+
+/**
+ * Returns whether a line of `body` starts with a tab after its spaces outside the block scalars
+ * (offsets into the whole text, which is `offset` characters longer than `body`). The document
+ * API rejects a tab in indentation, where js-yaml reads on.
+ */
+function hasTabIndentation(body: string, blockScalars: Array<[number, number]>, offset: number): boolean {
+  for (const match of body.matchAll(/^ *\t/gm)) {
+    const at = (match.index ?? 0) + offset;
+    if (!blockScalars.some(([start, end]) => start !== -1 && at > start && at < end)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Returns the offset of the first token at or after `position`, past white space and comments. */
+function tokenStart(input: string, position: number): number {
+  let at = position;
+  for (;;) {
+    const code = input.charCodeAt(at);
+    if (code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) {
+      at++;
+    } else if (code === 0x23 && (at === position || /\s/.test(input[at - 1]))) {
+      const lineEnd = input.indexOf("\n", at);
+      if (lineEnd === -1) {
+        return input.length;
+      }
+      at = lineEnd;
+    } else {
+      return at;
+    }
+  }
+}
+
+/**
+ * Returns why a node that js-yaml just read must go to the document API, or undefined. `start` is
+ * where the node's first token is and `end` where js-yaml stopped reading it. A node that turns out
+ * empty may point at the next node's token, which only makes this check stricter.
+ */
+function nodeProblem(input: string, start: number, end: number): string | undefined {
+  const first = input[start];
+  if (first === "!" || first === "&") {
+    // A tag or an anchor. js-yaml binds an anchor written before a block scalar on a later line
+    // to an empty mapping, and explicit tags resolve differently in each reader.
+    return "a tag or an anchor";
+  }
+  if ((first === '"' || first === "'" || first === "[" || first === "{") && input[end] === "#") {
+    return "a comment right after a quote or a bracket";
+  }
+  if ((first === "[" || first === "{") && /[[{,]#/.test(input.slice(start, end))) {
+    return "a comment right after a bracket or a comma";
+  }
+  if (first === "@" || first === "`" || first === "%") {
+    return "a plain value starting with a reserved character";
+  }
+  if (first === "|" || first === ">") {
+    const header = /^[|>]\S*/.exec(input.slice(start, start + 8))?.[0] ?? "";
+    if (/[0-9]/.test(header)) {
+      return "a block scalar with an indentation indicator";
+    }
+    // Leading lines of only spaces, longer than the indentation of the first line with text.
+    const leading = /^[^\n]*\n((?:[ ]*\r?\n)*)([ ]*)/.exec(input.slice(start, end));
+    if (leading !== null) {
+      const longestBlank = Math.max(
+        0,
+        ...leading[1].split("\n").map((line) => line.replace("\r", "").length),
+      );
+      if (longestBlank > leading[2].length) {
+        return "a block scalar with more indented empty lines before its text";
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Maximum length of an implicit key that the `yaml` library accepts, from the key's start to its
+ * `:` (the YAML 1.2 specification limits implicit keys to 1024 characters). js-yaml has no limit.
+ */
+const MAX_IMPLICIT_KEY_LENGTH = 1024;
+
+/**
  * Reads a workflow with js-yaml, or returns undefined when the file must go through the document
- * API: a problem js-yaml reports (the document API then gives the position and wording), a problem
- * only the document API reports, merge keys, anchors, directives, explicit keys (`? key`), keys that
- * are not strings, or a needed key line that the parse events did not show.
+ * API. That is when js-yaml reports a problem (the document API then gives its position and
+ * wording), when the file has a form of DECLINED_FORMS or one that `nodeProblem` finds, a merge
+ * key, a key that is not a string or a tab in indentation, and when the parse events did not show
+ * a key line the resolver needs.
  */
 export function loadQuickly(text: string): LoadedWorkflow | undefined {
-  if (DECLINED_FORMS.some((pattern) => pattern.test(text))) {
+  // Both readers skip a byte order mark at the start, but js-yaml also skips the indentation of an
+  // indented first line after it, where the document API reads that line as indented.
+  const body = text.startsWith("\ufeff") ? text.slice(1) : text;
+  if (
+    /^\ufeff[ \t]/.test(text) ||
+    DECLINED_FORMS.some((pattern) => pattern.test(body)) ||
+    hasCommentBeforeValue(body)
+  ) {
     return undefined;
   }
   const rootKeys = new Map<string, number>();
@@ -175,10 +294,13 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
   const openedAt: number[] = [];
   const keyAt: unknown[] = [];
   const hasNonStringEntry: boolean[] = [];
+  // Where block scalars are, as [start, end) offsets: a tab there is text, not indentation.
+  const blockScalars: Array<[number, number]> = [];
 
   const listener = (event: string, state: State): void => {
     const loader = state as LoaderState;
     const depth = loader.depth;
+
     if (event === "open") {
       openedOn[depth] = loader.line + 1;
       openedAt[depth] = loader.position;
@@ -188,8 +310,19 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
     if (loader.anchor !== null || (loader.kind === "mapping" && hasNonStringEntry[depth])) {
       throw new Declined();
     }
+
     const key = loader.result;
-    if (!followedByColon(loader.input, loader.position)) {
+    const start = tokenStart(loader.input, openedAt[depth]);
+    // A merge key, quoted or not, which the document API reports as an error.
+    if (key === "<<" || nodeProblem(loader.input, start, loader.position) !== undefined) {
+      throw new Declined();
+    }
+    if (typeof key === "string" && (loader.input[start] === "|" || loader.input[start] === ">")) {
+      blockScalars.push([loader.input.indexOf("\n", start), loader.position]);
+    }
+
+    const colon = colonAfter(loader.input, loader.position);
+    if (colon === -1) {
       // A key of a flow mapping may have no value (`{ a, b }`), and then no ":" precedes or follows
       // it. js-yaml turns such a key into a string its own way (null becomes "null", a collection
       // "[object Object]"), while the document API writes it as YAML. Whether the entry is a key is
@@ -199,9 +332,10 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
       }
       return;
     }
-    if (typeof key !== "string") {
+    if (typeof key !== "string" || colon - openedAt[depth] > MAX_IMPLICIT_KEY_LENGTH) {
       throw new Declined();
     }
+
     keyAt[depth] = key;
     const line = openedOn[depth];
     if (depth === 2) {
@@ -231,8 +365,11 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
   } catch {
     return undefined;
   }
-  // A file that is not a mapping is an error whichever reader reads it; the document API also reads
-  // scalars at the top level the same way as inside a mapping, where js-yaml does not always.
+  if (hasTabIndentation(body, blockScalars, text.length - body.length)) {
+    return undefined;
+  }
+  // A file that is not a mapping is an error whichever reader reads it. At the top level, js-yaml
+  // reads some scalars differently from the document API, so such files go there.
   if (!isPlainObject(root)) {
     return undefined;
   }

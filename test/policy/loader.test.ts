@@ -150,6 +150,46 @@ describe("workflow readers", () => {
     });
   }
 
+  // Texts on which the readers once disagreed; each must now be declined or read the same way.
+  const disputed: Array<{ name: string; text: string }> = [
+    { name: "an escape past U+10FFFF", text: 'a: "\\U00110000"\n' },
+    { name: "an escape of FFFFFFFF", text: 'a: "\\UFFFFFFFF"\n' },
+    { name: "a block key over 1024 characters", text: `${"k".repeat(1025)}: 1\n` },
+    { name: "a flow pair key over 1024 characters", text: `a: [${"k".repeat(1025)}: 1]\n` },
+    { name: "a key over 1024 UTF-16 units", text: `${"\u{1F600}".repeat(513)}: 1\n` },
+    { name: "an escaped break before an empty line", text: 'a: "x\\\n\n  y"\n' },
+    { name: "a byte order mark before indentation", text: "\ufeff a: 1\n b: 2\n" },
+    { name: "a line separator after a marker", text: "---\u2028a: 1\n" },
+    { name: "an empty item of a nested sequence", text: "a:\n- -\n- b\n" },
+    { name: "a nested sequence ending empty", text: "a:\n- - b\n  -\n- c\n" },
+    { name: "an anchor before a block scalar", text: "e: &b\n  |\n   x\nf: *b\n" },
+    { name: "a column-0 comment before a value", text: "a:\n#c\n  b\nc: 1\n" },
+    { name: "an empty comment after a blank line", text: "a:\n\n#\n  b\nd: 1\n" },
+    { name: "a quoted merge key", text: 'a: {"<<": {b: 1}}\n' },
+    { name: "a comment right after a quote", text: 'a: "b"#c\n' },
+  ];
+  for (const { name, text } of disputed) {
+    it(`read ${name} the same way`, () => {
+      assertSameReading(text, name);
+    });
+  }
+
+  const scripts: Array<{ name: string; run: string }> = [
+    { name: "a heredoc", run: 'echo "notes<<EOF" >> "$GITHUB_OUTPUT"' },
+    { name: "a shell negation", run: "if ! git diff --quiet; then exit 1; fi" },
+    { name: "a Markdown heading", run: 'echo "## Results" >> "$GITHUB_STEP_SUMMARY"' },
+    { name: "a redirect to 1.log", run: "./build >1.log" },
+    { name: "a cmd line with @", run: "@echo off" },
+    { name: "a tab after indentation", run: "printf 'x'\n\tmake" },
+  ];
+  for (const { name, run } of scripts) {
+    it(`read a script with ${name} quickly`, () => {
+      const script = run.replace(/\n/g, "\n          ");
+      const text = `on: push\njobs:\n  build:\n    runs-on: tinyland-nix\n    steps:\n      - run: |\n          ${script}\n`;
+      assert.ok(assertSameReading(text, name), `${name}: the quick reader declined`);
+    });
+  }
+
   const declined: Array<{ name: string; text: string }> = [
     { name: "a merge key", text: "base: &b {x: 1}\na:\n  <<: *b\n" },
     { name: "an anchor", text: "a: &x tinyland-nix\nb: *x\n" },
