@@ -57,6 +57,19 @@ Options:
                           text prints one line per failing job or file error, then a count.
   -h, --help              Print this help.
 
+JSON record (--format json), one object:
+  files[]             one entry per workflow file, in the order found
+    .file             the path as given or found
+    .verdict          "pass", "violation" or "error" (GitHub would reject the file)
+    .jobs.<id>        one entry per job GitHub would accept:
+      .verdict        "pass" or "violation"
+      .line           1-based line of the job's runs-on (or uses), else of its key
+      .labelSets      every label set runs-on can request, labels as written
+      .reasons        one sentence per problem; empty when the job passes
+    .errors[]         one sentence per reason GitHub would reject the file,
+                      each starting with "line <n>: "
+  summary             the number of files with each verdict: pass, violation, error
+
 Exit status: 0 every job passes, 1 any job violates the rule, 2 any file is invalid
 or the command is used wrongly.
 `;
@@ -87,8 +100,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     report = await auditPaths(options.paths, options.fleet);
   } catch (error) {
-    // auditPaths throws only for a missing path, a directory without workflow files or invalid fleet
-    // options, all usage mistakes.
+    // auditPaths throws only for a path that is missing or cannot be read, a directory without
+    // workflow files or invalid fleet options, all mistakes in what the command was given.
     return usageFailure(error);
   }
   process.stdout.write(

@@ -33,11 +33,11 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
     }
   };
   for (const given of paths) {
-    const stat = await fs.stat(given).catch(() => undefined);
-    if (stat === undefined) {
-      throw new Error(
-        `Path "${given}" does not exist; pass a workflow file, a directory of workflows or a repository root.`,
-      );
+    let stat: fsSync.Stats;
+    try {
+      stat = await fs.stat(given);
+    } catch (error) {
+      throw pathError(given, error);
     }
     if (!stat.isDirectory()) {
       // A file that is not a regular file is reported by readWorkflows as a file error.
@@ -45,20 +45,54 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
       continue;
     }
     const dir = await workflowDirectory(given);
-    const entries = await fs.readdir(dir, { withFileTypes: true });
+    let entries: fsSync.Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      throw pathError(dir, error);
+    }
     const names = entries
-      .filter((entry) => entry.isFile() && WORKFLOW_EXTENSIONS.some((ext) => entry.name.endsWith(ext)))
+      .filter((entry) => WORKFLOW_EXTENSIONS.some((ext) => entry.name.endsWith(ext)))
+      .filter(
+        (entry) => entry.isFile() || (entry.isSymbolicLink() && isFileTarget(path.join(dir, entry.name))),
+      )
       .map((entry) => entry.name)
       .sort();
     if (names.length === 0) {
       throw new Error(
-        `no workflow files (*.yml, *.yaml) found under ${dir}; ` +
+        `no workflow files (*.yml, *.yaml) found in ${dir} (subdirectories are not searched); ` +
           `pass a directory that contains workflow files, or a workflow file itself.`,
       );
     }
     names.forEach((name) => add(path.join(dir, name)));
   }
   return files;
+}
+
+/** True when a symbolic link leads to a regular file, which is then audited like a link given by name. */
+function isFileTarget(link: string): boolean {
+  try {
+    return fsSync.statSync(link).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Returns the error for a path that could not be examined: missing, or not readable. */
+function pathError(checkedPath: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    return new Error(
+      `Path "${checkedPath}" does not exist; pass a workflow file, a directory of workflows or a repository root.`,
+    );
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new Error(
+      `Path "${checkedPath}" cannot be read: permission denied; check its permissions and those of its parent directories.`,
+    );
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new Error(`Path "${checkedPath}" cannot be read: ${detail}.`);
 }
 
 /**
@@ -97,7 +131,13 @@ export function readWorkflows(files: string[]): ParsedWorkflow[] {
     try {
       text = readWorkflowFile(file);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      const detail =
+        code === "EACCES" || code === "EPERM"
+          ? "permission denied; check the file's permissions"
+          : error instanceof Error
+            ? error.message
+            : String(error);
       return {
         file,
         errors: [{ line: 1, message: `the file cannot be read: ${detail}` }],

@@ -11,7 +11,7 @@
  */
 import { FAILSAFE_SCHEMA, load, Type, type State } from "js-yaml";
 import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
-import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
+import type { Document, Node as YamlNode, Pair, YAMLError, YAMLMap } from "yaml";
 
 /**
  * Maximum alias expansions per file. The `yaml` library's default is also 100; it is set here so that a
@@ -425,8 +425,7 @@ export function loadDocument(text: string): LoadedWorkflow | { errors: WorkflowE
     offset === undefined ? 1 : lineCounter.linePos(offset).line;
 
   for (const error of doc.errors) {
-    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-    errors.push({ line: lineAt(error.pos[0]), message: `the file is not valid YAML: ${message}` });
+    errors.push({ line: lineAt(error.pos[0]), message: describeYamlError(error, text) });
   }
   if (errors.length > 0) {
     return { errors };
@@ -471,6 +470,29 @@ export function loadDocument(text: string): LoadedWorkflow | { errors: WorkflowE
     jobKey: (id, key) => keyLine(pairOf(valueMap(pairOf(jobsMap, id)), key)),
   };
   return { root, lines };
+}
+
+/**
+ * Returns the sentence for a problem the `yaml` library reports. Its messages are kept, without the
+ * position it appends, except where they name a library call or leave out the key.
+ */
+function describeYamlError(error: YAMLError, text: string): string {
+  if (error.code === "MULTIPLE_DOCS") {
+    return (
+      `the file is not valid YAML: it contains more than one document; a workflow file is a ` +
+      `single document, so remove the "---" line and what follows it or move that to its own file`
+    );
+  }
+  if (error.code === "DUPLICATE_KEY") {
+    // The error points at the start of the repeated key; the key runs to its ":" on that line.
+    const lineEnd = text.indexOf("\n", error.pos[0]);
+    const rest = text.slice(error.pos[0], lineEnd === -1 ? undefined : lineEnd);
+    const written = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:]*?)\s*:/.exec(rest)?.[1] ?? rest.trim();
+    const key = written.replace(/^(["'])(.*)\1$/, "$2");
+    return `the file is not valid YAML: the key ${JSON.stringify(key)} appears twice in one mapping; keep one`;
+  }
+  const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return `the file is not valid YAML: ${message}`;
 }
 
 function resolveNode(doc: Document, node: YamlNode | null | undefined): YamlNode | undefined {

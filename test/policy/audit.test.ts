@@ -380,10 +380,7 @@ describe("flywheel audit directories", () => {
     fs.writeFileSync(path.join(empty, "notes.txt"), "on: push\n");
     const result = await audit([empty]);
     assert.equal(result.status, 2);
-    assert.ok(
-      result.stderr.includes(`no workflow files (*.yml, *.yaml) found under ${empty}`),
-      result.stderr,
-    );
+    assert.ok(result.stderr.includes(`no workflow files (*.yml, *.yaml) found in ${empty}`), result.stderr);
   });
 
   it("rejects an empty .github/workflows", async () => {
@@ -391,7 +388,7 @@ describe("flywheel audit directories", () => {
     fs.mkdirSync(path.join(root, ".github", "workflows"), { recursive: true });
     const result = await audit([root]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /no workflow files \(\*\.yml, \*\.yaml\) found under .*workflows/);
+    assert.match(result.stderr, /no workflow files \(\*\.yml, \*\.yaml\) found in .*workflows/);
   });
 
   it("rejects an empty directory among good ones", async () => {
@@ -400,6 +397,31 @@ describe("flywheel audit directories", () => {
     const result = await audit([path.join(CORPUS_DIR, "clean-literal.yml"), empty]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /no workflow files/);
+  });
+
+  it("says subdirectories are not searched", async () => {
+    const parent = path.join(dir, "parent");
+    fs.mkdirSync(path.join(parent, "nested"), { recursive: true });
+    fs.copyFileSync(path.join(CORPUS_DIR, "clean-literal.yml"), path.join(parent, "nested", "ci.yml"));
+    const result = await audit([parent]);
+    assert.match(result.stderr, /subdirectories are not searched/);
+  });
+
+  it("reads a symlinked workflow in a directory", async () => {
+    const linked = path.join(dir, "linked");
+    fs.mkdirSync(linked);
+    fs.symlinkSync(path.join(CORPUS_DIR, "clean-literal.yml"), path.join(linked, "ci.yml"));
+    const result = await audit([...CORPUS_FLEET_ARGS, "--format", "json", linked]);
+    assert.equal(JSON.parse(result.stdout).summary.pass, 1);
+  });
+
+  it("skips a broken symlink in a directory", async () => {
+    const broken = path.join(dir, "broken");
+    fs.mkdirSync(broken);
+    fs.copyFileSync(path.join(CORPUS_DIR, "clean-literal.yml"), path.join(broken, "ci.yml"));
+    fs.symlinkSync(path.join(dir, "missing.yml"), path.join(broken, "gone.yml"));
+    const result = await audit([...CORPUS_FLEET_ARGS, "--format", "json", broken]);
+    assert.equal(JSON.parse(result.stdout).files.length, 1);
   });
 
   it("reads a plain directory of workflows", async () => {
@@ -497,6 +519,40 @@ describe("flywheel audit special files", () => {
     const result = await audit([...CORPUS_FLEET_ARGS, "--format", "json", "/dev/zero", clean]);
     const report = JSON.parse(result.stdout) as AuditReport;
     assert.equal(report.files[1].verdict, "pass");
+  });
+});
+
+describe("flywheel audit YAML messages", () => {
+  let dir: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "flywheel-audit-yaml-"));
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function errorsOf(text: string): Promise<string[]> {
+    const file = path.join(dir, "ci.yml");
+    fs.writeFileSync(file, text);
+    return (JSON.parse((await audit(["--format", "json", file])).stdout) as AuditReport).files[0].errors;
+  }
+
+  it("names a repeated key", async () => {
+    const errors = await errorsOf("on: push\njobs:\n  a:\n    runs-on: x\n    'runs-on': y\n");
+    assert.match(errors[0], /^line 5: .*the key "runs-on" appears twice/);
+  });
+
+  it("names a repeated job id", async () => {
+    const errors = await errorsOf("on: push\njobs:\n  a:\n    runs-on: x\n  a:\n    runs-on: y\n");
+    assert.match(errors[0], /^line 5: .*the key "a" appears twice/);
+  });
+
+  it("explains a second document without a library call", async () => {
+    const errors = await errorsOf("on: push\njobs:\n  a:\n    runs-on: x\n---\nb: 1\n");
+    assert.match(errors[0], /contains more than one document/);
+    assert.doesNotMatch(errors[0], /parseAllDocuments/);
   });
 });
 

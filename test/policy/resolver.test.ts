@@ -278,7 +278,7 @@ describe("auditWorkflowText", () => {
       file,
       CORPUS_FLEET,
     );
-    assert.match(result.errors[0], /^line 6: .*unique/);
+    assert.match(result.errors[0], /^line 6: .*the key "runs-on" appears twice/);
   });
 
   it("names the allowed contexts", async () => {
