@@ -177,11 +177,18 @@ function readWorkflowFile(file: string): string {
     if (length > MAX_WORKFLOW_FILE_BYTES) {
       throw new Error(tooLargeMessage());
     }
-    return buffer.toString("utf8", 0, length);
+    try {
+      return UTF8.decode(buffer.subarray(0, length));
+    } catch {
+      throw new Error("it is not valid UTF-8 text; save it as UTF-8");
+    }
   } finally {
     fsSync.closeSync(descriptor);
   }
 }
+
+/** A decoder that rejects bytes that are not UTF-8, where `Buffer#toString` would replace them. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 let sharedReadBuffer: Buffer | undefined;
 

@@ -491,6 +491,13 @@ describe("flywheel audit special files", () => {
     assert.equal(result.status, 0);
   });
 
+  it("reports a file that is not UTF-8", async () => {
+    const file = path.join(dir, "latin1.yml");
+    fs.writeFileSync(file, Buffer.from("on: push\njobs:\n  b\xe9:\n    runs-on: tinyland-nix\n", "latin1"));
+    const result = await audit(["--format", "json", file]);
+    assert.match(readReport(result).errors[0], /not valid UTF-8/);
+  });
+
   it("reports a file over the size bound", async () => {
     const file = path.join(dir, "huge.yml");
     const line = "# padding\n";
