@@ -140,27 +140,27 @@ const DECLINED_FORMS: readonly RegExp[] = [
   /(?:^|[{[,])[ \t]*\?(?:[ \t]|\r?$)/m,
   // A document marker with something after it on its line (`--- key: value`).
   /^\ufeff?(?:---|\.\.\.)(?![ \t]*\r?\n|[ \t]*\r?$(?![\s\S])|[ \t]+#)/m,
-  // An empty sequence item with spaces after its `-`, and a sequence inside a sequence item on the
-  // same line (`- - a`), where js-yaml misplaces an empty item.
-  /^[ ]*-[ ]+\r?$/m,
+  // An empty sequence item (a `-` with nothing after it on its line): the yaml library rejects one
+  // that is more indented than the next item. And a sequence inside a sequence item on the same
+  // line (`- - a`), where js-yaml misplaces an empty item.
+  /^[ ]*-[ \t]*(?:#[^\n]*)?\r?$/m,
   /^[ \t]*-[ \t]+-(?:[ \t]|\r?$)/m,
   // A byte order mark after the start, a carriage return that ends no line, and the line and
   // paragraph separators and NEL, which the two readers treat differently.
   /\ufeff|\r(?!\n)|[\u0085\u2028\u2029]/,
   // An escape above U+FFFF (`\U0010FFFF`), which js-yaml reads even past U+10FFFF.
   /\\U/,
-  // An escaped line break followed by an empty line in a double-quoted string.
-  /\\\r?\n[ \t]*\r?\n/,
 ];
 
 /**
- * Returns whether a key followed by a column-0 comment and then its value on a more indented line
- * is in the text. The `yaml` library (2.9.1) rejects some of these ("Implicit keys need to be on a
- * single line") depending on the comment's text, and js-yaml reads them all.
+ * Returns whether a key or a `-` with nothing after it is followed by a comment line and then by a
+ * plain value on a more indented line. The `yaml` library (2.9.1) rejects or reads some of these
+ * differently ("Implicit keys need to be on a single line"), depending on the comment's text and
+ * column, and js-yaml reads them all. A key, an item or a quoted or flow value on that line is fine.
  */
 function hasCommentBeforeValue(text: string): boolean {
-  let keyWithoutValue = false;
-  let commentAtColumnZero = false;
+  let awaitingValue = false;
+  let commentSeen = false;
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf("\n", start);
@@ -174,27 +174,41 @@ function hasCommentBeforeValue(text: string): boolean {
       continue;
     }
     if (trimmed.startsWith("#")) {
-      commentAtColumnZero ||= line.startsWith("#");
+      commentSeen = true;
       continue;
     }
-    if (keyWithoutValue && commentAtColumnZero && /^[ \t]/.test(line)) {
+    if (awaitingValue && commentSeen && /^[ \t]/.test(line) && isPlainValueLine(trimmed)) {
       return true;
     }
-    keyWithoutValue = /:[ \t]*(?:#.*)?$/.test(line);
-    commentAtColumnZero = false;
+    awaitingValue = /(?::|^-|\s-)[ \t]*(?:#.*)?$/.test(line);
+    commentSeen = false;
   }
   return false;
 }
 
+/** True when a trimmed line reads as the start of a plain scalar, not a key, an item or another node. */
+function isPlainValueLine(trimmed: string): boolean {
+  return !/^(?:-(?:\s|$)|[[{"'|>&!*?]|[^#]*?:(?:\s|$))/.test(trimmed);
+}
+
+/** A block scalar's content as [start, end) offsets into the text, and the indentation of its text. */
+type BlockScalarRange = [start: number, end: number, indent: number];
+
 /**
- * Returns whether a line of `body` starts with a tab after its spaces outside the block scalars
- * (offsets into the whole text, which is `offset` characters longer than `body`). The document
- * API rejects a tab in indentation, where js-yaml reads on.
+ * Returns whether a line of `body` starts with a tab after its spaces, other than a line of text in
+ * a block scalar whose spaces reach the scalar's indentation. Offsets are into the whole text, which
+ * is `offset` characters longer than `body`. The document API rejects a tab in indentation, where
+ * js-yaml reads on, and the two disagree on lines of only white space at a block scalar's end.
  */
-function hasTabIndentation(body: string, blockScalars: Array<[number, number]>, offset: number): boolean {
-  for (const match of body.matchAll(/^ *\t/gm)) {
+function hasTabIndentation(body: string, blockScalars: BlockScalarRange[], offset: number): boolean {
+  for (const match of body.matchAll(/^( *)\t[^\n]*/gm)) {
     const at = (match.index ?? 0) + offset;
-    if (!blockScalars.some(([start, end]) => start !== -1 && at > start && at < end)) {
+    const spaces = match[1].length;
+    const isText = match[0].trim() !== "";
+    const inScalar = blockScalars.some(
+      ([start, end, indent]) => start !== -1 && at > start && at < end && spaces >= indent,
+    );
+    if (!(inScalar && isText)) {
       return true;
     }
   }
@@ -235,8 +249,11 @@ function nodeProblem(input: string, start: number, end: number): string | undefi
   if ((first === '"' || first === "'" || first === "[" || first === "{") && input[end] === "#") {
     return "a comment right after a quote or a bracket";
   }
-  if ((first === "[" || first === "{") && /[[{,]#/.test(input.slice(start, end))) {
-    return "a comment right after a bracket or a comma";
+  if ((first === "[" || first === "{") && /[[{,]#|\n[ \t]*#/.test(input.slice(start, end))) {
+    return "a comment right after a bracket or a comma, or on a line of its own";
+  }
+  if (first === '"' && /\\\r?\n[ \t]*\r?\n/.test(input.slice(start, end))) {
+    return "an escaped line break followed by an empty line";
   }
   if (first === "@" || first === "`" || first === "%") {
     return "a plain value starting with a reserved character";
@@ -245,6 +262,10 @@ function nodeProblem(input: string, start: number, end: number): string | undefi
     const header = /^[|>]\S*/.exec(input.slice(start, start + 8))?.[0] ?? "";
     if (/[0-9]/.test(header)) {
       return "a block scalar with an indentation indicator";
+    }
+    if (header.includes("+")) {
+      // Keep chomping at the end of a file whose last line is only spaces differs between readers.
+      return "a block scalar that keeps its final line breaks";
     }
     // Leading lines of only spaces, longer than the indentation of the first line with text.
     const leading = /^[^\n]*\n((?:[ ]*\r?\n)*)([ ]*)/.exec(input.slice(start, end));
@@ -269,10 +290,10 @@ const MAX_IMPLICIT_KEY_LENGTH = 1024;
 
 /**
  * Reads a workflow with js-yaml, or returns undefined when the file must go through the document
- * API. That is when js-yaml reports a problem (the document API then gives its position and
- * wording), when the file has a form of DECLINED_FORMS or one that `nodeProblem` finds, a merge
- * key, a key that is not a string or a tab in indentation, and when the parse events did not show
- * a key line the resolver needs.
+ * API. That is when js-yaml reports a problem, because the document API then gives its position and
+ * wording. It is also when the file has a form of DECLINED_FORMS or one that `nodeProblem` finds, a
+ * merge key, a key that is not a string or a tab in indentation. And it is when the parse events
+ * did not show a key line the resolver needs.
  */
 export function loadQuickly(text: string): LoadedWorkflow | undefined {
   // Both readers skip a byte order mark at the start, but js-yaml also skips the indentation of an
@@ -295,7 +316,7 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
   const keyAt: unknown[] = [];
   const hasNonStringEntry: boolean[] = [];
   // Where block scalars are, as [start, end) offsets: a tab there is text, not indentation.
-  const blockScalars: Array<[number, number]> = [];
+  const blockScalars: BlockScalarRange[] = [];
 
   const listener = (event: string, state: State): void => {
     const loader = state as LoaderState;
@@ -318,7 +339,12 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
       throw new Declined();
     }
     if (typeof key === "string" && (loader.input[start] === "|" || loader.input[start] === ">")) {
-      blockScalars.push([loader.input.indexOf("\n", start), loader.position]);
+      const contentStart = loader.input.indexOf("\n", start);
+      // The indentation of the first line whose text starts after spaces alone; with none, no tab
+      // line counts as the scalar's text.
+      const content = loader.input.slice(contentStart + 1, loader.position);
+      const firstText = /^(?:[ \t]*\r?\n)*([ ]*)(?=[^ \t\r\n])/.exec(content);
+      blockScalars.push([contentStart, loader.position, firstText?.[1].length ?? Number.POSITIVE_INFINITY]);
     }
 
     const colon = colonAfter(loader.input, loader.position);
@@ -327,7 +353,19 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
       // it. js-yaml turns such a key into a string its own way (null becomes "null", a collection
       // "[object Object]"), while the document API writes it as YAML. Whether the entry is a key is
       // known only when its parent closes, because in a sequence it is an ordinary item.
-      if (typeof key !== "string" && !precededByColon(loader.input, openedAt[depth])) {
+      // A node that starts where its parent starts is the parent's own content, not an entry of
+      // it: js-yaml reads a flow collection at the start of a line first as a possible block
+      // mapping key, one level deeper. Near the top that would shift the depths of the keys whose
+      // lines are recorded below, so such a file is declined.
+      const parentStart = depth > 1 ? tokenStart(loader.input, openedAt[depth - 1]) : -1;
+      if (start === parentStart && key !== null && typeof key === "object" && depth <= 4) {
+        throw new Declined();
+      }
+      if (
+        typeof key !== "string" &&
+        start !== parentStart &&
+        !precededByColon(loader.input, openedAt[depth])
+      ) {
         hasNonStringEntry[depth - 1] = true;
       }
       return;
@@ -418,8 +456,8 @@ function hasEveryLine(root: Record<string, unknown>, lines: KeyLines): boolean {
 export function loadDocument(text: string): LoadedWorkflow | { errors: WorkflowError[] } {
   const errors: WorkflowError[] = [];
   const lineCounter = new LineCounter();
-  // logLevel "error": the library's warnings (a collection used as a key, say) would otherwise go to
-  // the process's warning output; what matters here is reported through `errors`.
+  // logLevel "error", because the library's warnings (a collection used as a key, say) would
+  // otherwise go to the process's warning output. What matters here is reported through `errors`.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: "error" });
   const lineAt = (offset: number | undefined): number =>
     offset === undefined ? 1 : lineCounter.linePos(offset).line;

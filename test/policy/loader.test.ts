@@ -167,6 +167,22 @@ describe("workflow readers", () => {
     { name: "an empty comment after a blank line", text: "a:\n\n#\n  b\nd: 1\n" },
     { name: "a quoted merge key", text: 'a: {"<<": {b: 1}}\n' },
     { name: "a comment right after a quote", text: 'a: "b"#c\n' },
+    { name: "a tab on a block scalar's last line", text: "a: |\n  x\n \t\n" },
+    { name: "a tab line in a sequence's block scalar", text: "a:\n  - |\n  \t" },
+    { name: "a tab before a less indented line", text: "a:\n  - |\n \t" },
+    { name: "a tab line before the next item", text: "a:\n  - |\n  \t\n  - b" },
+    { name: "a kept final line of spaces", text: "a: |+\n x\n " },
+    { name: "a column-0 comment after a dash", text: "a:\n-\n#c\n b\nd:" },
+    { name: "a comment between a dash and its value", text: "a:\n  -\n#c\n   b\n  - c" },
+    { name: "an indented comment before a value", text: "a:\n  y:\n  #c\n    r\n  s: 1\n" },
+    {
+      name: "a comment inside runs-on",
+      text: "on: push\njobs:\n  build:\n    runs-on:\n    #self-hosted\n      ubuntu-latest\n    steps:\n      - run: x\n",
+    },
+    { name: "an empty item before a comment", text: "a:\n  - b\n  -\n  #c\n    d\n  - e\n" },
+    { name: "an empty item indented past the next", text: "s:\n -\n- 1\n" },
+    { name: "a column-0 comment in a flow mapping", text: "d: {e: f\n#c\n }\n" },
+    { name: "a flow mapping as the root", text: "{on: push,\n jobs: {}}\n" },
   ];
   for (const { name, text } of disputed) {
     it(`read ${name} the same way`, () => {
@@ -181,6 +197,7 @@ describe("workflow readers", () => {
     { name: "a redirect to 1.log", run: "./build >1.log" },
     { name: "a cmd line with @", run: "@echo off" },
     { name: "a tab after indentation", run: "printf 'x'\n\tmake" },
+    { name: "a backslash before an empty line", run: "make \\\n\nmake test" },
   ];
   for (const { name, run } of scripts) {
     it(`read a script with ${name} quickly`, () => {
@@ -189,6 +206,13 @@ describe("workflow readers", () => {
       assert.ok(assertSameReading(text, name), `${name}: the quick reader declined`);
     });
   }
+
+  it("read flow mappings as sequence items quickly", () => {
+    const text =
+      "on: push\njobs:\n  build:\n    runs-on: tinyland-nix\n    strategy:\n      matrix:\n" +
+      "        include:\n          - {os: linux, node: 20}\n    steps:\n      - {uses: actions/checkout@v4}\n";
+    assert.ok(assertSameReading(text, "flow mappings as items"), "the quick reader declined");
+  });
 
   const declined: Array<{ name: string; text: string }> = [
     { name: "a merge key", text: "base: &b {x: 1}\na:\n  <<: *b\n" },
