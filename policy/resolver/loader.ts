@@ -169,7 +169,8 @@ function hasCommentBeforeValue(text: string): boolean {
     }
     const line = text.slice(start, end).replace(/\r$/, "");
     start = end + 1;
-    const trimmed = line.trim();
+    // Only spaces and tabs are white space in YAML; trim() would also remove a no-break space.
+    const trimmed = line.replace(/^[ \t]+|[ \t]+$/g, "");
     if (trimmed === "") {
       continue;
     }
@@ -186,9 +187,13 @@ function hasCommentBeforeValue(text: string): boolean {
   return false;
 }
 
-/** True when a trimmed line reads as the start of a plain scalar, not a key, an item or another node. */
+/**
+ * True when a trimmed line reads as the start of a plain scalar, not a key, an item or another node.
+ * `-`, `?` and `:` are indicators only before a space or a tab (YAML's white space, which excludes
+ * the no-break space that `\s` matches).
+ */
 function isPlainValueLine(trimmed: string): boolean {
-  return !/^(?:-(?:\s|$)|[[{"'|>&!*?]|[^#]*?:(?:\s|$))/.test(trimmed);
+  return !/^(?:[-?:](?:[ \t]|$)|[[{"'|>&!*]|[^#]*?:(?:[ \t]|$))/.test(trimmed);
 }
 
 /** A block scalar's content as [start, end) offsets into the text, and the indentation of its text. */

@@ -183,6 +183,11 @@ describe("workflow readers", () => {
     { name: "an empty item indented past the next", text: "s:\n -\n- 1\n" },
     { name: "a column-0 comment in a flow mapping", text: "d: {e: f\n#c\n }\n" },
     { name: "a flow mapping as the root", text: "{on: push,\n jobs: {}}\n" },
+    { name: "a question mark after a comment", text: "a:\n#c\n ?x\nb: c\n" },
+    { name: "a no-break space after a colon", text: "a:\n#c\n x:\u00a0y\nb:\n" },
+    { name: "a no-break space after a dash", text: "a:\n#c\n -\u00a0\nb:\n" },
+    { name: "an ideographic space after a dash", text: "a:\n#c\n -\u3000\nb:\n" },
+    { name: "a question mark in runs-on", text: "jobs:\n  b:\n    runs-on:\n#c\n      ?x\n    uses: y\n" },
   ];
   for (const { name, text } of disputed) {
     it(`read ${name} the same way`, () => {
