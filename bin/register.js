@@ -31,11 +31,13 @@ const baseOptions = {
   },
 };
 
-/** Registers the hook for `.ts` files; packages' own `.ts` files under node_modules are not compiled. */
+/** Registers the hook for `.ts` files outside node_modules. A package's own `.ts` files are not compiled. */
 function register() {
   Module._extensions[".ts"] = function compileTypeScript(module, filename) {
     if (filename.includes(NODE_MODULES)) {
-      throw new Error(`${filename}: a package's TypeScript source cannot be loaded; it must ship JavaScript`);
+      throw new Error(
+        `cannot load ${filename}: it is a package's TypeScript source, and packages must ship JavaScript`,
+      );
     }
     // Source maps cost time on every module, so they are made only when Node.js uses them (node
     // --enable-source-maps). Stack traces then point into the TypeScript sources.

@@ -34,7 +34,7 @@ export interface ForkCheckTools {
 
 /** Loads `flywheel render`'s renderer (reading stack files from `repoRoot`) and the policy's workflow resolver. */
 export function loadForkCheckTools(repoRoot: string): ForkCheckTools {
-  // `require` because a dynamic `import()` bypasses the CommonJS hook that compiles the sources; the
+  // `require` because a dynamic `import()` bypasses the CommonJS hook that compiles the sources. The
   // modules are typed loosely here so that this file does not depend on their internals.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const render = require("../render/render") as {

@@ -86,13 +86,18 @@ function pathError(checkedPath: string, error: unknown): Error {
       `Path "${checkedPath}" does not exist; pass a workflow file, a directory of workflows or a repository root.`,
     );
   }
-  if (code === "EACCES" || code === "EPERM") {
+  if (isPermissionError(error)) {
     return new Error(
       `Path "${checkedPath}" cannot be read: permission denied; check its permissions and those of its parent directories.`,
     );
   }
   const detail = error instanceof Error ? error.message : String(error);
   return new Error(`Path "${checkedPath}" cannot be read: ${detail}.`);
+}
+
+function isPermissionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM";
 }
 
 /**
@@ -131,13 +136,10 @@ export function readWorkflows(files: string[]): ParsedWorkflow[] {
     try {
       text = readWorkflowFile(file);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException | undefined)?.code;
-      const detail =
-        code === "EACCES" || code === "EPERM"
-          ? "permission denied; check the file's permissions"
-          : error instanceof Error
-            ? error.message
-            : String(error);
+      let detail = error instanceof Error ? error.message : String(error);
+      if (isPermissionError(error)) {
+        detail = "permission denied; check the file's permissions";
+      }
       return {
         file,
         errors: [{ line: 1, message: `the file cannot be read: ${detail}` }],

@@ -264,12 +264,13 @@ function nodeProblem(input: string, start: number, end: number): string | undefi
     return "a plain value starting with a reserved character";
   }
   if (first === "|" || first === ">") {
-    const header = /^[|>]\S*/.exec(input.slice(start, start + 8))?.[0] ?? "";
+    const lineEnd = input.indexOf("\n", start);
+    const header = /^[|>]\S*/.exec(input.slice(start, lineEnd === -1 ? undefined : lineEnd))?.[0] ?? "";
     if (/[0-9]/.test(header)) {
       return "a block scalar with an indentation indicator";
     }
     if (header.includes("+")) {
-      // Keep chomping at the end of a file whose last line is only spaces differs between readers.
+      // The readers differ on keep chomping at the end of a file whose last line contains only spaces.
       return "a block scalar that keeps its final line breaks";
     }
     // Leading lines of only spaces, longer than the indentation of the first line with text.
@@ -286,6 +287,14 @@ function nodeProblem(input: string, start: number, end: number): string | undefi
   }
   return undefined;
 }
+
+/**
+ * Depths in js-yaml's parse events of the keys whose lines are recorded: the document's root node
+ * is at depth 1, so its keys are at 2, job ids under `jobs` at 3 and the keys of a job at 4.
+ */
+const ROOT_KEY_DEPTH = 2;
+const JOB_ID_DEPTH = 3;
+const JOB_KEY_DEPTH = 4;
 
 /**
  * Maximum length of an implicit key that the `yaml` library accepts, from the key's start to its
@@ -349,8 +358,8 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
     }
     if (typeof key === "string" && (loader.input[start] === "|" || loader.input[start] === ">")) {
       const contentStart = loader.input.indexOf("\n", start);
-      // The indentation of the first line whose text starts after spaces alone; with none, no tab
-      // line counts as the scalar's text.
+      // The indentation of the first line whose text starts after spaces alone. Without such a
+      // line, no tab line counts as the scalar's text.
       const content = loader.input.slice(contentStart + 1, loader.position);
       const firstText = /^(?:[ \t]*\r?\n)*([ ]*)(?=[^ \t\r\n])/.exec(content);
       blockScalars.push([contentStart, loader.position, firstText?.[1].length ?? Number.POSITIVE_INFINITY]);
@@ -367,7 +376,7 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
       // mapping key, one level deeper. Near the top that would shift the depths of the keys whose
       // lines are recorded below, so such a file is declined.
       const parentStart = depth > 1 ? tokenStart(loader.input, openedAt[depth - 1]) : -1;
-      if (start === parentStart && key !== null && typeof key === "object" && depth <= 4) {
+      if (start === parentStart && key !== null && typeof key === "object" && depth <= JOB_KEY_DEPTH) {
         throw new Declined();
       }
       if (
@@ -385,12 +394,16 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
 
     keyAt[depth] = key;
     const line = openedOn[depth];
-    if (depth === 2) {
+    if (depth === ROOT_KEY_DEPTH) {
       rootKeys.set(key, line);
-    } else if (depth === 3 && keyAt[2] === "jobs") {
+    } else if (depth === JOB_ID_DEPTH && keyAt[ROOT_KEY_DEPTH] === "jobs") {
       jobLines.set(key, line);
-    } else if (depth === 4 && keyAt[2] === "jobs" && (key === "runs-on" || key === "uses")) {
-      const id = keyAt[3] as string;
+    } else if (
+      depth === JOB_KEY_DEPTH &&
+      keyAt[ROOT_KEY_DEPTH] === "jobs" &&
+      (key === "runs-on" || key === "uses")
+    ) {
+      const id = keyAt[JOB_ID_DEPTH] as string;
       let keys = jobKeyLines.get(id);
       if (keys === undefined) {
         keys = new Map();
@@ -428,7 +441,8 @@ export function loadQuickly(text: string): LoadedWorkflow | undefined {
   return hasEveryLine(root, lines) ? { root, lines } : undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** True for a mapping's value: an object that is not an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 

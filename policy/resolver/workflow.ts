@@ -2,7 +2,7 @@
  * Reading a workflow file into the parts the resolver needs, and the checks GitHub applies before it
  * runs anything (a file that fails them is an `error`, never a verdict).
  */
-import { loadWorkflow, type KeyLines, type WorkflowError } from "./loader";
+import { isPlainObject, loadWorkflow, type KeyLines, type WorkflowError } from "./loader";
 import { findNestingProblem } from "./nesting";
 
 export type { WorkflowError };
@@ -50,10 +50,6 @@ export interface ParsedWorkflow {
   dispatchInputs: WorkflowInput[];
   callInputs: WorkflowInput[];
   jobs: ParsedJob[];
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** Reads a workflow's text. Invalid input is reported in `errors`, not thrown (the robustness test checks this). */

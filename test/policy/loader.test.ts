@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadDocument, loadQuickly, type LoadedWorkflow } from "../../policy/resolver/loader";
+import { isPlainObject, loadDocument, loadQuickly, type LoadedWorkflow } from "../../policy/resolver/loader";
 import { findNestingProblem } from "../../policy/resolver/nesting";
 import { CORPUS_DIR, listCorpus } from "../fixtures/workflows/corpus";
 import { mutate, Xorshift32 } from "./helpers/mutate";
@@ -28,11 +28,7 @@ const TOKENS = [
 /** Seed of the run, shown in the test title; set FLYWHEEL_FUZZ_SEED to replay a failing run. */
 const SEED = Number(process.env.FLYWHEEL_FUZZ_SEED ?? Date.now() % 2 ** 31) >>> 0 || 1;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** Every key line the resolver can ask for, as `where: line` entries, from one reader. */
+/** Collects every key line the resolver can ask for from one reader, as `where: line` entries. */
 function keyLines(loaded: LoadedWorkflow): Record<string, number | undefined> {
   const lines: Record<string, number | undefined> = {};
   const root = loaded.root;
@@ -150,7 +146,7 @@ describe("workflow readers", () => {
     });
   }
 
-  // Texts on which the readers once disagreed; each must now be declined or read the same way.
+  // Texts on which the readers once disagreed. Each must now be declined or read the same way.
   const disputed: Array<{ name: string; text: string }> = [
     { name: "an escape past U+10FFFF", text: 'a: "\\U00110000"\n' },
     { name: "an escape of FFFFFFFF", text: 'a: "\\UFFFFFFFF"\n' },

@@ -1,9 +1,9 @@
 /**
- * Seeded mutations of workflow text (delete, swap, duplicate and truncate lines, delete characters),
- * for tests that feed the resolver damaged files.
+ * Seeded mutations of workflow text (delete, swap, duplicate and truncate lines, insert YAML
+ * indicators, delete characters), for tests that feed the resolver damaged files.
  */
 
-/** xorshift32: small, seedable and fast; no dependency needed for test input. */
+/** The xorshift32 generator: small, seedable and fast, so test input needs no dependency. */
 export class Xorshift32 {
   private state: number;
 
